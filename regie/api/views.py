@@ -1,0 +1,85 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, filters
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from regie.core.models import Organisation, User
+from regie.servicedesk import services
+from regie.servicedesk.filtersets import TicketFilterSet
+from regie.servicedesk.models import Ticket
+
+from .base import ScopedModelViewSet, ScopedReadOnlyViewSet
+from .serializers import OrganisationSerializer, PersonSerializer, TicketSerializer
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "Conflict"
+    default_code = "conflict"
+
+
+class OrganisationViewSet(ScopedReadOnlyViewSet):
+    """Organisations: the provider and the participating municipalities."""
+
+    model = Organisation
+    serializer_class = OrganisationSerializer
+    filter_backends = [filters.OrderingFilter]
+    ordering_fields = ["name", "id"]
+    ordering = ["name", "id"]
+    pagination_class = None
+
+
+class PersonViewSet(ScopedReadOnlyViewSet):
+    """People within the caller's scope."""
+
+    model = User
+    serializer_class = PersonSerializer
+    select_related = ("organisation",)
+    filter_backends = []
+    ordering = ["last_name", "first_name", "id"]
+
+    def get_queryset(self):
+        from regie.core.views import PersonListView
+
+        return PersonListView(request=self.request._request).get_scoped_queryset().select_related("organisation")
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("last_name", "first_name", "id")
+        return super().paginate_queryset(queryset)
+
+
+class TicketViewSet(ScopedModelViewSet):
+    """Calls (meldingen). Look up by reference, e.g. `VNL-2026-000123`."""
+
+    model = Ticket
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilterSet
+    select_related = ("organisation",)
+    lookup_field = "reference"
+    ordering_fields = ["created_at", "updated_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def perform_update(self, serializer):
+        try:
+            serializer.save()
+        except services.ConflictError as exc:
+            raise Conflict(str(exc)) from exc
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request, format=None):
+    return Response(
+        {
+            "tickets": reverse("api:ticket-list", request=request),
+            "organisations": reverse("api:organisation-list", request=request),
+            "people": reverse("api:person-list", request=request),
+            "openapi": request.build_absolute_uri("/api/v1/openapi.json"),
+            "docs": request.build_absolute_uri("/api/v1/docs"),
+            "message": _("Regie API"),
+        }
+    )

@@ -1,0 +1,150 @@
+"""The `regie` command.
+
+    regie serve     set up (migrate, static files, demo data) and run web + worker + beat
+    regie worker    a Celery worker          regie beat    the Celery beat scheduler
+    regie demo      load the demo data       regie <cmd>   any Django management command
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie.settings")
+    import django
+
+    django.setup()
+
+
+def manage(*args, **options):
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+def _static_stamp(settings):
+    """A fingerprint of the static sources, so a second start skips collectstatic."""
+    digest = hashlib.sha256()
+    for entry in settings.STATICFILES_DIRS:
+        root = Path(entry[1] if isinstance(entry, tuple) else entry)
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()
+
+
+def setup(load_demo=True):
+    _django()
+    from django.conf import settings
+
+    from regie.core.management.commands.demo import demo_password
+    from regie.schedules import sync_schedules
+
+    manage("migrate", "--noinput", verbosity=0)
+    stamp_file = settings.DATA_DIR / "static.stamp"
+    stamp = _static_stamp(settings)
+    if not stamp_file.exists() or stamp_file.read_text() != stamp:
+        print("Collecting static files…", flush=True)
+        manage("collectstatic", "--noinput", verbosity=0)
+        stamp_file.write_text(stamp)
+    sync_schedules()
+    if load_demo:
+        from regie.core import demo
+
+        if not demo.demo_exists():
+            print("Loading demo data for the four municipalities…", flush=True)
+            demo.build_demo(demo_password())
+    return demo_password()
+
+
+def print_banner(port, password):
+    from regie.core.demo import MUNICIPALITIES, PARTICIPANT_PEOPLE, PROVIDER_PEOPLE
+
+    lines = [
+        "",
+        f"  Regie is running at  http://localhost:{port}/",
+        f"  API documentation:   http://localhost:{port}/api/v1/docs",
+        f"  Health:              http://localhost:{port}/health/",
+        "",
+        f"  Demo logins (password for all: {password})",
+        "    provider:      " + ", ".join(u for u, *_r in PROVIDER_PEOPLE) + ", leverancier, auditor",
+    ]
+    for name, *_rest in MUNICIPALITIES:
+        slug = name.split()[-1].lower()
+        lines.append(f"    {name + ':':<20} " + ", ".join(f"{slug}.{s}" for s, *_r in PARTICIPANT_PEOPLE))
+    lines += ["", "  Press Ctrl-C to stop web server, worker and scheduler.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def serve(argv):
+    port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("REGIE_DEMO_MODE", "1")
+    password = setup(load_demo=True)
+    python = sys.executable
+    commands = {
+        "web": [python, "-m", "gunicorn", "regie.wsgi:application", "--bind", f"0.0.0.0:{port}",
+                "--workers", os.environ.get("REGIE_WEB_WORKERS", "2"), "--threads", "4",
+                "--access-logfile", "-", "--graceful-timeout", "10"],
+        "worker": [python, "-m", "celery", "-A", "regie", "worker", "--loglevel", "INFO",
+                   "--concurrency", os.environ.get("REGIE_WORKER_CONCURRENCY", "2"), "-n", "regie-worker@%h"],
+        "beat": [python, "-m", "celery", "-A", "regie", "beat", "--loglevel", "INFO",
+                 "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+    }
+    children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+    print_banner(port, password)
+    stopping = {"flag": False}
+
+    def stop(signum, frame):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping["flag"]:
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"regie: {name} stopped (exit {child.returncode}); stopping the others.", flush=True)
+                stopping["flag"] = True
+                exit_code = child.returncode or 1
+        time.sleep(0.5)
+    print("regie: stopping…", flush=True)
+    for child in children.values():
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.time() + 15
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return exit_code
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else "help"
+    if command == "serve":
+        sys.exit(serve(argv[1:]))
+    if command == "worker":
+        os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "regie", "worker", "--loglevel", "INFO", *argv[1:]])
+    if command == "beat":
+        os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "regie", "beat", "--loglevel", "INFO",
+                                  "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", *argv[1:]])
+    if command in ("help", "-h", "--help"):
+        print(__doc__)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regie.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["regie", *argv])
+
+
+if __name__ == "__main__":
+    main()

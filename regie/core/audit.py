@@ -1,0 +1,201 @@
+"""The change log: who changed what, when, from where, and the before/after.
+
+`ChangeLoggedModel` snapshots a row before saving and writes one append-only
+`AuditRecord` with the diff after; deletes record the last state. The request's actor
+and address live in a context variable set by `AuditContextMiddleware`; tasks and
+commands set their own with `audit_context(...)`. Bulk changes go through
+`audited_bulk_update` / `audited_delete` so they are recorded too.
+"""
+
+import contextvars
+import hashlib
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.utils import timezone
+
+
+@dataclass
+class AuditContext:
+    actor: object = None
+    actor_label: str = ""
+    remote_addr: str | None = None
+    user_agent: str = ""
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_current = contextvars.ContextVar("regie_audit_context", default=None)
+
+
+def current_context():
+    return _current.get() or AuditContext(actor_label="system")
+
+
+@contextmanager
+def audit_context(actor=None, actor_label="", remote_addr=None, user_agent="", request_id=None):
+    ctx = AuditContext(
+        actor=actor,
+        actor_label=actor_label or (actor.get_username() if actor is not None else "system"),
+        remote_addr=remote_addr,
+        user_agent=(user_agent or "")[:300],
+        request_id=request_id or uuid.uuid4().hex,
+    )
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance):
+    """The instance's concrete field values, JSON-safe, minus excluded (secret) fields."""
+    excluded = set(getattr(instance, "audit_exclude_fields", ()))
+    data = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in excluded:
+            continue
+        data[f.attname] = _jsonable(f.value_from_object(instance))
+    return data
+
+
+def diff(before, after):
+    keys = set(before or {}) | set(after or {})
+    return {
+        key: [(before or {}).get(key), (after or {}).get(key)]
+        for key in sorted(keys)
+        if (before or {}).get(key) != (after or {}).get(key)
+    }
+
+
+def record_hash(fields):
+    """Hash of a record's content; the seal chain covers these hashes."""
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def hashed_fields(record):
+    return {
+        "timestamp": record.timestamp.astimezone(UTC).isoformat(),
+        "actor_id": record.actor_id,
+        "actor_label": record.actor_label,
+        "action": record.action,
+        "result": record.result,
+        "content_type_id": record.content_type_id,
+        "object_id": record.object_id,
+        "object_repr": record.object_repr,
+        "organisation_id": record.organisation_id,
+        "changes": record.changes,
+        "remote_addr": record.remote_addr,
+        "user_agent": record.user_agent,
+        "request_id": record.request_id,
+        "message": record.message,
+    }
+
+
+def write_record(action, *, instance=None, changes=None, result="success", message="", actor=None,
+                 organisation_id=None, object_repr=None):
+    """Append one audit record. Used by the mixin and for sign-ins and refusals."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditRecord
+
+    ctx = current_context()
+    actor = actor if actor is not None else ctx.actor
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    record = AuditRecord(
+        timestamp=timezone.now(),
+        actor=actor,
+        actor_label=(actor.get_username() if actor is not None else ctx.actor_label or "anonymous")[:200],
+        action=action,
+        result=result,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True) if instance else None,
+        object_id=str(instance.pk) if instance is not None and instance.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(instance) if instance is not None else "")[:300],
+        organisation_id=organisation_id
+        if organisation_id is not None
+        else (instance.audit_organisation_id() if hasattr(instance, "audit_organisation_id") else None),
+        changes=_jsonable(changes or {}),
+        remote_addr=ctx.remote_addr,
+        user_agent=ctx.user_agent,
+        request_id=ctx.request_id,
+        message=message[:300],
+    )
+    # Timestamps are hashed in UTC at microsecond precision; keep what the DB keeps.
+    record.record_hash = record_hash(hashed_fields(record))
+    record.save()
+    return record
+
+
+class ChangeLoggedModel(models.Model):
+    """Mixin: every create, update and delete writes one audit record (snapshot+diff)."""
+
+    audit_exclude_fields: tuple = ()
+
+    class Meta:
+        abstract = True
+
+    def audit_organisation_id(self):
+        return getattr(self, "organisation_id", None)
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding or self.pk is None
+        before = None
+        if not creating:
+            previous = type(self)._base_manager.filter(pk=self.pk).first()
+            before = snapshot(previous) if previous is not None else None
+            creating = previous is None
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            after = snapshot(self)
+            changes = diff(before, after)
+            if creating:
+                write_record("create", instance=self, changes=changes)
+            elif changes:
+                write_record("update", instance=self, changes=changes)
+
+    def delete(self, *args, **kwargs):
+        before = snapshot(self)
+        with transaction.atomic():
+            write_record("delete", instance=self, changes=diff(before, {}))
+            return super().delete(*args, **kwargs)
+
+
+def audited_bulk_update(queryset, **values):
+    """Update every row of `queryset` with an audit record per changed row."""
+    with transaction.atomic():
+        count = 0
+        for obj in queryset.select_for_update():
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.save(update_fields=list(values))
+            count += 1
+        return count
+
+
+def audited_delete(queryset):
+    with transaction.atomic():
+        count = 0
+        for obj in queryset.select_for_update():
+            obj.delete()
+            count += 1
+        return count

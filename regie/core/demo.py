@@ -1,0 +1,159 @@
+"""Demo data: the provider and the four municipalities of the agreement, a user for
+every role and a few hundred calls spread over time. Reproducible with a seed."""
+
+import random
+from datetime import timedelta
+
+import factory.random
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import LocationKind, OrganisationKind, TeamLine
+from .factories import LocationFactory, OrganisationFactory, TeamFactory, UserFactory
+from .models import Organisation
+
+# (name, code, workplaces, town hall, outlying sites, helpdesk hours)
+MUNICIPALITIES = [
+    ("Gemeente Venlo", "VNL", 1100, "Stadskantoor Venlo", ["Stadswinkel Blerick", "Gemeentewerf Venlo"], "ma–vr 08:00–17:00"),
+    ("Gemeente Roermond", "RMD", 750, "Stadhuis Roermond", ["Stadswinkel Roermond", "Milieustraat Roermond"], "ma–vr 08:00–17:00"),
+    ("Gemeente Weert", "WRT", 600, "Stadhuis Weert", ["Gemeentewerf Weert"], "ma–vr 08:30–17:00"),
+    ("Gemeente Nederweert", "NDW", 200, "Gemeentehuis Nederweert", ["Gemeentewerf Nederweert"], "ma–vr 08:30–16:30"),
+]
+
+# username suffix, role, first name, last name, job title
+PARTICIPANT_PEOPLE = [
+    ("medewerker", "employee", "Sanne", "Jansen", "Medewerker Burgerzaken"),
+    ("leidinggevende", "manager", "Peter", "de Vries", "Teamleider Burgerzaken"),
+    ("accountmanager", "account_manager", "Anouk", "Peeters", "Accountmanager ICT"),
+    ("applicatiebeheerder", "application_admin", "Ruud", "Hendriks", "Applicatiebeheerder"),
+    ("i-adviseur", "information_advisor", "Lotte", "Willems", "Informatieadviseur"),
+    ("vertegenwoordiger", "representative", "Frank", "Smeets", "Gemeentesecretaris"),
+]
+
+PROVIDER_PEOPLE = [
+    ("helpdesk", "first_line", "Kim", "Bakker", "Medewerker servicedesk (1e lijn)"),
+    ("beheerder", "engineer", "Tom", "Verhoeven", "Systeembeheerder (2e lijn)"),
+    ("piket", "on_call_engineer", "Joris", "Gielen", "Dienstdoende beheerder"),
+    ("incidentmanager", "incident_manager", "Eva", "Maessen", "Incidentmanager"),
+    ("teamleider", "team_lead", "Bas", "Coenen", "Teamleider servicedesk & servicemanagement"),
+    ("manager-ict", "ict_manager", "Ingrid", "Thijssen", "Manager ICT"),
+    ("functioneelbeheer", "administrator", "Mark", "Vossen", "Functioneel beheerder Regie"),
+]
+
+TEAMS = [
+    ("Servicedesk 1e lijn", TeamLine.FIRST, ["helpdesk"]),
+    ("Werkplek", TeamLine.SECOND, ["beheerder"]),
+    ("Netwerk", TeamLine.SECOND, ["piket"]),
+    ("Servers & opslag", TeamLine.SECOND, ["beheerder", "piket"]),
+    ("Applicaties", TeamLine.SECOND, ["beheerder"]),
+    ("Management", TeamLine.MANAGEMENT, ["incidentmanager", "teamleider", "manager-ict"]),
+]
+
+CALL_TITLES = [
+    "Printer geeft papierstoring", "Kan niet inloggen op de virtuele werkplek", "Outlook start niet",
+    "Wachtwoord verlopen", "Toegang nodig tot gedeelde map Burgerzaken", "Scanner op 1e verdieping werkt niet",
+    "Telefoon doet het niet na verhuizing", "Applicatie start niet vanuit startmenu", "Traag netwerk in raadzaal",
+    "Extra opslagruimte aangevraagd", "Certificaat website verloopt binnenkort", "Mail komt in spam terecht",
+    "Nieuwe medewerker heeft account nodig", "Laptop valt steeds uit", "Wifi in stadswinkel valt weg",
+    "Vraag over thuiswerken met token", "Teams-vergadering zonder geluid", "Monitor flikkert",
+]
+
+
+def demo_exists():
+    return Organisation.objects.unrestricted().filter(kind=OrganisationKind.PARTICIPANT).exists()
+
+
+@transaction.atomic
+def build_demo(password, seed=2026, calls=300, extra_employees=12):
+    """Build the demo set into an empty database. Returns the demo usernames by side."""
+    from django.contrib.auth.models import Group
+
+    from regie.servicedesk.choices import TicketChannel, TicketStatus
+    from regie.servicedesk.factories import TicketFactory
+    from regie.servicedesk.models import Ticket
+
+    rng = random.Random(seed)
+    factory.random.reseed_random(seed)
+    Group.objects.get_or_create(name="employee")
+    logins = {"provider": [], "participants": {}}
+
+    provider = OrganisationFactory(
+        name="ICT NML", code="NML", kind=OrganisationKind.PROVIDER, email="servicedesk@ictnml.example.nl",
+        phone="077 000 0000", opening_hours="ma–vr 07:30–17:30",
+    )
+    dc_venlo = LocationFactory(organisation=provider, name="Datacenter Venlo", kind=LocationKind.DATACENTER)
+    dc_roermond = LocationFactory(organisation=provider, name="Datacenter Roermond", kind=LocationKind.DATACENTER)
+    del dc_venlo, dc_roermond
+    staff = {}
+    for username, role, first, last, title in PROVIDER_PEOPLE:
+        staff[username] = UserFactory(
+            username=username, first_name=first, last_name=last, job_title=title, organisation=provider,
+            password=password, is_demo=True, roles=[role],
+        )
+        logins["provider"].append((username, role))
+    for name, line, members in TEAMS:
+        team = TeamFactory(organisation=provider, name=name, line=line)
+        team.members.set([staff[m] for m in members])
+        team.lead = staff["teamleider"] if line != TeamLine.MANAGEMENT else staff["manager-ict"]
+        team.save()
+
+    supplier = OrganisationFactory(name="Werkplek Leverancier BV", code="WLB", kind=OrganisationKind.SUPPLIER)
+    TeamFactory(organisation=supplier, name="Werkplek Leverancier BV (3e lijn)", line=TeamLine.THIRD)
+    UserFactory(username="leverancier", first_name="Dirk", last_name="Kessels", organisation=supplier,
+                password=password, is_demo=True, roles=["supplier"])
+    UserFactory(username="auditor", first_name="Marieke", last_name="Linders", organisation=provider,
+                job_title="Auditor (extern, alleen lezen)", password=password, is_demo=True, roles=["auditor"])
+    logins["provider"] += [("leverancier", "supplier"), ("auditor", "auditor")]
+
+    now = timezone.now()
+    for name, code, workplaces, town_hall, sites, hours in MUNICIPALITIES:
+        slug = name.split()[-1].lower()
+        org = OrganisationFactory(
+            name=name, code=code, kind=OrganisationKind.PARTICIPANT, workplace_count=workplaces,
+            email=f"servicedesk@{slug}.example.nl", phone="077 000 00" + str(len(slug)).zfill(2), opening_hours=hours,
+        )
+        LocationFactory(organisation=org, name=town_hall, kind=LocationKind.TOWN_HALL)
+        for site in sites:
+            LocationFactory(organisation=org, name=site, kind=LocationKind.SITE)
+        people = {}
+        for suffix, role, first, last, title in PARTICIPANT_PEOPLE:
+            people[role] = UserFactory(
+                username=f"{slug}.{suffix}", first_name=first, last_name=last, job_title=title,
+                organisation=org, password=password, is_demo=True, roles=[role],
+            )
+        people["employee"].manager = people["manager"]
+        people["employee"].save()
+        employees = [people["employee"]]
+        for index in range(extra_employees):
+            employees.append(UserFactory(
+                username=f"{slug}.mw{index + 1:02d}", organisation=org, password=password, is_demo=True,
+                roles=["employee"], manager=people["manager"], job_title="Medewerker",
+            ))
+        org.account_manager = people["account_manager"]
+        org.representative = people["representative"]
+        org.information_advisor = people["information_advisor"]
+        org.save()
+        logins["participants"][name] = [(f"{slug}.{suffix}", role) for suffix, role, *_rest in PARTICIPANT_PEOPLE]
+
+        share = max(1, round(calls * workplaces / 2650))
+        for _index in range(share):
+            requester = rng.choice(employees)
+            age = timedelta(days=rng.uniform(0, 180), hours=rng.uniform(0, 9))
+            created = now - age
+            status = (
+                rng.choice([TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CALLER,
+                            TicketStatus.WAITING_FOR_SUPPLIER])
+                if age < timedelta(days=10) else rng.choice([TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CLOSED])
+            )
+            from regie.servicedesk.services import next_reference
+
+            ticket = TicketFactory(
+                requester=requester,
+                created_by=rng.choice([requester, staff["helpdesk"]]),
+                title=rng.choice(CALL_TITLES),
+                status=status,
+                channel=rng.choice(TicketChannel.values),
+                reference=next_reference(org, year=created.year),
+            )
+            Ticket.all_objects.filter(pk=ticket.pk).update(created_at=created, updated_at=created + age / 3)
+    return logins

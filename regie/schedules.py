@@ -1,0 +1,19 @@
+"""Every periodic job, declared in one place. Synced into celery beat's database tables
+after migrate (created when missing; an admin may change the interval afterwards)."""
+
+from django.conf import settings
+
+# name: (task, every N seconds)
+SCHEDULE = {
+    "worker heartbeat": ("regie.core.heartbeat", lambda: settings.REGIE_HEARTBEAT_SECONDS),
+}
+
+
+def sync_schedules():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    for name, (task, every) in SCHEDULE.items():
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        interval, _created = IntervalSchedule.objects.get_or_create(every=every(), period=IntervalSchedule.SECONDS)
+        PeriodicTask.objects.create(name=name, task=task, interval=interval)

@@ -1,0 +1,124 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from regie.core.generic import ScopedDetailView, ScopedListView, ScopedMixin
+from regie.core.models import AuditRecord
+
+from . import services
+from .filtersets import TicketFilterSet
+from .forms import TicketCreateForm, TicketUpdateForm
+from .models import Ticket
+
+
+class TicketListView(ScopedListView):
+    model = Ticket
+    template_name = "servicedesk/ticket_list.html"
+    filterset_class = TicketFilterSet
+    select_related = ("organisation", "requester")
+    orderings = {
+        "newest": (gettext_lazy("Newest first"), ["-created_at", "-id"]),
+        "oldest": (gettext_lazy("Oldest first"), ["created_at", "id"]),
+        "status": (gettext_lazy("Status"), ["status", "-id"]),
+        "title": (gettext_lazy("Title"), ["title", "-id"]),
+    }
+    default_ordering = "newest"
+
+
+class TicketDetailView(ScopedDetailView):
+    model = Ticket
+    template_name = "servicedesk/ticket_detail.html"
+    lookup_field = "reference"
+    lookup_url_kwarg = "reference"
+
+    def get_scoped_queryset(self):
+        return super().get_scoped_queryset().select_related("organisation", "requester", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ticket = context["object"]
+        context["can_edit"] = bool(services.editable_fields(self.request.user, ticket))
+        context["history"] = AuditRecord.objects.for_user(self.request.user).filter(
+            content_type__app_label="servicedesk", content_type__model="ticket", object_id=str(ticket.pk)
+        ).select_related("actor")[:50]
+        return context
+
+
+class TicketCreateView(ScopedMixin, FormView):
+    model = Ticket
+    template_name = "servicedesk/ticket_form.html"
+    form_class = TicketCreateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm("servicedesk.add_ticket"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            ticket = services.create_ticket(
+                self.request.user,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data.get("description", ""),
+                requester=form.cleaned_data.get("requester"),
+                channel=form.cleaned_data.get("channel") or None,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Call %(reference)s has been registered.") % {"reference": ticket.reference})
+        return redirect(ticket)
+
+
+class TicketUpdateView(ScopedDetailView, FormView):
+    model = Ticket
+    template_name = "servicedesk/ticket_form.html"
+    form_class = TicketUpdateForm
+    lookup_field = "reference"
+    lookup_url_kwarg = "reference"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not services.editable_fields(request.user, self.get_object()):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "ticket": self.get_object()}
+
+    def get_initial(self):
+        ticket = self.get_object()
+        return {
+            "version": ticket.version,
+            "title": ticket.title,
+            "description": ticket.description,
+            "status": ticket.status,
+            "channel": ticket.channel,
+        }
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            ticket = services.update_ticket(self.request.user, self.get_object(), data, expected_version=version)
+        except services.ConflictError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Call %(reference)s has been saved.") % {"reference": ticket.reference})
+        return redirect(ticket)
+
+
+def _add_errors(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
