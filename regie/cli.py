@@ -96,7 +96,8 @@ def serve(argv):
         "beat": [python, "-m", "celery", "-A", "regie", "beat", "--loglevel", "INFO",
                  "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
     }
-    children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+    # Our own fixed argv lists (no shell, no user input).
+    children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}  # noqa: S603
     print_banner(port, password)
     stopping = {"flag": False}
 
@@ -133,10 +134,12 @@ def main(argv=None):
     if command == "serve":
         sys.exit(serve(argv[1:]))
     if command == "worker":
-        os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "regie", "worker", "--loglevel", "INFO", *argv[1:]])
+        celery = [sys.executable, "-m", "celery", "-A", "regie"]
+        os.execv(sys.executable, [*celery, "worker", "--loglevel", "INFO", *argv[1:]])  # noqa: S606
     if command == "beat":
-        os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "regie", "beat", "--loglevel", "INFO",
-                                  "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", *argv[1:]])
+        celery = [sys.executable, "-m", "celery", "-A", "regie"]
+        scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
+        os.execv(sys.executable, [*celery, "beat", "--loglevel", "INFO", "--scheduler", scheduler, *argv[1:]])  # noqa: S606
     if command in ("help", "-h", "--help"):
         print(__doc__)
         return

@@ -195,7 +195,9 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
-STATICFILES_DIRS = [entry for entry in STATICFILES_DIRS if Path(entry[1] if isinstance(entry, tuple) else entry).exists()]
+STATICFILES_DIRS = [
+    entry for entry in STATICFILES_DIRS if Path(entry[1] if isinstance(entry, tuple) else entry).exists()
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -235,7 +237,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Redis re-delivers an unacknowledged task after this long (acks_late + a dead worker).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith("redis") else {}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": env_int("REGIE_BROKER_VISIBILITY_TIMEOUT", 3600)}
+    if CELERY_BROKER_URL.startswith("redis")
+    else {}
+)
 # The heartbeat task runs this often; /health/ calls the worker down after 3 misses.
 REGIE_HEARTBEAT_SECONDS = env_int("REGIE_HEARTBEAT_SECONDS", 30)
 

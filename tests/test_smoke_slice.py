@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 def test_employee_registers_and_follows_a_call(venlo, make_user, client_for):
     employee = make_user(venlo, "employee")
     client = client_for(employee)
-    response = client.post("/calls/new/", {"title": "Printer op 2e verdieping doet niets", "description": "Papier vast"})
+    response = client.post(
+        "/calls/new/", {"title": "Printer op 2e verdieping doet niets", "description": "Papier vast"}
+    )
     assert response.status_code == 302
     ticket = Ticket.objects.for_user(employee).get()
     assert ticket.reference.startswith("VNL-")

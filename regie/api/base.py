@@ -6,9 +6,14 @@ from rest_framework import mixins, viewsets
 class ScopedViewSetMixin:
     model = None
     select_related = ()
+    # Without this permission a user sees nothing (empty list, 404 on detail), as in the UI.
+    view_permission = None
 
     def get_queryset(self):
-        return self.model.objects.for_user(self.request.user).select_related(*self.select_related)
+        user = self.request.user
+        if self.view_permission and not user.has_perm(self.view_permission):
+            return self.model.objects.none()
+        return self.model.objects.for_user(user).select_related(*self.select_related)
 
 
 class ScopedModelViewSet(

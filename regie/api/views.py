@@ -55,6 +55,7 @@ class TicketViewSet(ScopedModelViewSet):
     """Calls (meldingen). Look up by reference, e.g. `VNL-2026-000123`."""
 
     model = Ticket
+    view_permission = "servicedesk.view_ticket"
     serializer_class = TicketSerializer
     filterset_class = TicketFilterSet
     select_related = ("organisation",)

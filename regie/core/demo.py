@@ -14,8 +14,10 @@ from .models import Organisation
 
 # (name, code, workplaces, town hall, outlying sites, helpdesk hours)
 MUNICIPALITIES = [
-    ("Gemeente Venlo", "VNL", 1100, "Stadskantoor Venlo", ["Stadswinkel Blerick", "Gemeentewerf Venlo"], "ma–vr 08:00–17:00"),
-    ("Gemeente Roermond", "RMD", 750, "Stadhuis Roermond", ["Stadswinkel Roermond", "Milieustraat Roermond"], "ma–vr 08:00–17:00"),
+    ("Gemeente Venlo", "VNL", 1100, "Stadskantoor Venlo", ["Stadswinkel Blerick", "Gemeentewerf Venlo"],
+     "ma–vr 08:00–17:00"),
+    ("Gemeente Roermond", "RMD", 750, "Stadhuis Roermond", ["Stadswinkel Roermond", "Milieustraat Roermond"],
+     "ma–vr 08:00–17:00"),
     ("Gemeente Weert", "WRT", 600, "Stadhuis Weert", ["Gemeentewerf Weert"], "ma–vr 08:30–17:00"),
     ("Gemeente Nederweert", "NDW", 200, "Gemeentehuis Nederweert", ["Gemeentewerf Nederweert"], "ma–vr 08:30–16:30"),
 ]
@@ -136,14 +138,17 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
         logins["participants"][name] = [(f"{slug}.{suffix}", role) for suffix, role, *_rest in PARTICIPANT_PEOPLE]
 
         share = max(1, round(calls * workplaces / 2650))
-        for _index in range(share):
-            requester = rng.choice(employees)
-            age = timedelta(days=rng.uniform(0, 180), hours=rng.uniform(0, 9))
+        for index in range(share):
+            # The named demo employee always has a few recent calls to follow.
+            requester = people["employee"] if index < 3 else rng.choice(employees)
+            max_age = 8 if index < 3 else 180
+            age = timedelta(days=rng.uniform(0, max_age), hours=rng.uniform(0, 9))
             created = now - age
             status = (
                 rng.choice([TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CALLER,
                             TicketStatus.WAITING_FOR_SUPPLIER])
-                if age < timedelta(days=10) else rng.choice([TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CLOSED])
+                if age < timedelta(days=10)
+                else rng.choice([TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CLOSED])
             )
             from regie.servicedesk.services import next_reference
 

@@ -24,8 +24,10 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return _problem_or_page(request, 404, _("Not found"), _("The page or object does not exist, or you may not see it."))
+    detail = _("The page or object does not exist, or you may not see it.")
+    return _problem_or_page(request, 404, _("Not found"), detail)
 
 
 def server_error(request):
-    return _problem_or_page(request, 500, _("Something went wrong"), _("The error has been logged. Please try again later."))
+    detail = _("The error has been logged. Please try again later.")
+    return _problem_or_page(request, 500, _("Something went wrong"), detail)

@@ -15,9 +15,14 @@ from .pagination import InvalidCursor, paginate
 
 class ScopedMixin(LoginRequiredMixin):
     model = None
+    # A user without this permission sees nothing (an empty list, 404 on detail).
+    view_permission = None
 
     def get_scoped_queryset(self):
-        return self.model.objects.for_user(self.request.user)
+        user = self.request.user
+        if self.view_permission and not user.has_perm(self.view_permission):
+            return self.model.objects.none()
+        return self.model.objects.for_user(user)
 
 
 class ScopedListView(ScopedMixin, TemplateView):
@@ -55,7 +60,11 @@ class ScopedListView(ScopedMixin, TemplateView):
             sort=sort,
             orderings=[(key, label) for key, (label, _ordering) in self.orderings.items()],
             base_query=query.urlencode(),
-            is_filtered=bool(filterset and filterset.is_bound and any(v for k, v in self.request.GET.items() if k not in {"sort", "cursor"})),
+            is_filtered=bool(
+                filterset
+                and filterset.is_bound
+                and any(value for key, value in self.request.GET.items() if key not in {"sort", "cursor"})
+            ),
         )
         return context
 

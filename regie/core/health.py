@@ -20,7 +20,8 @@ def _check_broker():
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-    return {"status": "up", "transport": conn.transport_cls if isinstance(conn.transport_cls, str) else str(conn.transport_cls)}
+    transport = conn.transport_cls
+    return {"status": "up", "transport": transport if isinstance(transport, str) else str(transport)}
 
 
 def _check_worker():

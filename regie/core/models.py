@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit import ChangeLoggedModel
@@ -172,6 +173,18 @@ class User(ChangeLoggedModel, AbstractUser):
     def get_absolute_url(self):
         return reverse("core:person-detail", args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        # Deactivating by any path (admin, service, shell) also bumps the stamp, so the
+        # person's sessions and API tokens stay dead even if the account is reactivated.
+        if not self.is_active and self.pk is not None:
+            was_active = type(self)._base_manager.filter(pk=self.pk, is_active=True).exists()
+            if was_active:
+                self.security_stamp += 1
+                update_fields = kwargs.get("update_fields")
+                if update_fields is not None and "security_stamp" not in update_fields:
+                    kwargs["update_fields"] = [*update_fields, "security_stamp"]
+        super().save(*args, **kwargs)
+
 
 class Team(ChangeLoggedModel):
     """A support team: the 1st line, a 2nd-line team, or a supplier acting as 3rd line."""
@@ -302,3 +315,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.beat_at}"
+
+
+class LoginAttempt(models.Model):
+    """A failed sign-in (web form or API token request), kept for the throttle.
+
+    Rows older than REGIE_LOGIN_FAILURE_WINDOW no longer count and are purged, so a
+    throttle always ends by itself: there is no permanent lock-out."""
+
+    username = models.CharField(_("username"), max_length=150)
+    remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    attempted_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(fields=["username", "attempted_at"], name="loginattempt_user_idx"),
+            models.Index(fields=["remote_addr", "attempted_at"], name="loginattempt_addr_idx"),
+            models.Index(fields=["attempted_at"], name="loginattempt_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}"

@@ -52,7 +52,9 @@ def _decode(cursor, model, fields):
         backwards = bool(data.get("b"))
         if not isinstance(values, list) or len(values) != len(fields):
             raise InvalidCursor
-        parsed = [model._meta.get_field(name).to_python(value) for (name, _desc), value in zip(fields, values, strict=True)]
+        parsed = [
+            model._meta.get_field(name).to_python(value) for (name, _desc), value in zip(fields, values, strict=True)
+        ]
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, ValidationError) as exc:
         raise InvalidCursor from exc
     return parsed, backwards

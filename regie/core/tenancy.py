@@ -8,6 +8,7 @@ data (NetBox's opt-in restriction leaked exactly this way).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyError(Exception):
@@ -67,7 +68,7 @@ class TenantOwnedModel(models.Model):
     """Base for rows that belong to one organisation (participant or provider)."""
 
     organisation = models.ForeignKey(
-        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="organisatie"
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
 
     objects = TenantManager()

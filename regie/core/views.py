@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from regie.servicedesk.choices import TicketStatus
 from regie.servicedesk.models import Ticket
+from regie.servicedesk.stats import weekly_intake
 
 from .generic import ScopedDetailView, ScopedListView
 from .models import Location, Organisation, Team, User
@@ -21,13 +22,19 @@ def home(request):
     tickets = Ticket.objects.for_user(request.user)
     open_tickets = tickets.filter(status__in=TicketStatus.open_values())
     by_status = {row["status"]: row["n"] for row in open_tickets.values("status").annotate(n=Count("id"))}
-    status_rows = [(label, by_status.get(value, 0), value) for value, label in TicketStatus.choices if value in TicketStatus.open_values()]
+    status_rows = [
+        (label, by_status.get(value, 0), value)
+        for value, label in TicketStatus.choices
+        if value in TicketStatus.open_values()
+    ]
     per_organisation = []
     if request.user.is_provider_staff:
         per_organisation = list(
             open_tickets.values("organisation__name").annotate(n=Count("id")).order_by("-n", "organisation__name")
         )
     recent = tickets.select_related("organisation", "requester").order_by("-created_at", "-id")[:8]
+    sees_organisation = request.user.is_provider_staff or request.user.has_perm("servicedesk.view_organisation_tickets")
+    intake = weekly_intake(tickets) if sees_organisation else None
     return render(
         request,
         "core/home.html",
@@ -36,6 +43,7 @@ def home(request):
             "status_rows": status_rows,
             "per_organisation": per_organisation,
             "recent": recent,
+            "intake": intake,
             "roles": [role_label(code) for code in sorted(request.user.role_codes)],
         },
     )
@@ -125,7 +133,10 @@ def set_language(request):
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not allowed:
         next_url = "/"
     if request.user.is_authenticated and request.user.preferred_language != language:
         request.user.preferred_language = language

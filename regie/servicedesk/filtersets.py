@@ -18,8 +18,12 @@ class TicketFilterSet(django_filters.FilterSet):
         queryset=Organisation.objects.none(), label=_("Organisation"), field_name="organisation"
     )
     is_open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("Registered from"))
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Registered before"))
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("Registered from")
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=_("Registered before")
+    )
 
     class Meta:
         model = Ticket

@@ -16,6 +16,7 @@ from .models import Ticket
 
 class TicketListView(ScopedListView):
     model = Ticket
+    view_permission = "servicedesk.view_ticket"
     template_name = "servicedesk/ticket_list.html"
     filterset_class = TicketFilterSet
     select_related = ("organisation", "requester")
@@ -30,6 +31,7 @@ class TicketListView(ScopedListView):
 
 class TicketDetailView(ScopedDetailView):
     model = Ticket
+    view_permission = "servicedesk.view_ticket"
     template_name = "servicedesk/ticket_detail.html"
     lookup_field = "reference"
     lookup_url_kwarg = "reference"
@@ -78,6 +80,7 @@ class TicketCreateView(ScopedMixin, FormView):
 
 class TicketUpdateView(ScopedDetailView, FormView):
     model = Ticket
+    view_permission = "servicedesk.view_ticket"
     template_name = "servicedesk/ticket_form.html"
     form_class = TicketUpdateForm
     lookup_field = "reference"

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--calls", type=int, default=300)
-        parser.add_argument("--password", default=None, help="Demo users' password (default: REGIE_DEMO_PASSWORD or generated)")
+        parser.add_argument(
+            "--password", default=None, help="Demo users' password (default: REGIE_DEMO_PASSWORD or generated)"
+        )
 
     def handle(self, *args, seed, calls, password, **options):
         if demo.demo_exists():
