@@ -17,7 +17,9 @@ class TicketQuerySet(TenantQuerySet):
         manager also their reports' calls, an account manager (or representative) every
         call of the municipality."""
         scoped = super().visible_to(user)
-        if not user or not user.is_authenticated or is_provider_staff(user):
+        if not user or not user.is_authenticated or not user.has_perm("servicedesk.view_ticket"):
+            return self.none()
+        if is_provider_staff(user):
             return scoped
         if user.has_perm("servicedesk.view_organisation_tickets"):
             return scoped

@@ -1,0 +1,181 @@
+"""Business calendars: working time as intervals, with Dutch public holidays.
+
+SLA terms (afhandeltermijn, reactietermijn) run in working time: the helpdesk's opening
+hours, minus Dutch public holidays and extra closed days, in Europe/Amsterdam. The
+arithmetic walks whole days and their few opening intervals, so its cost grows with
+the number of days spanned, never with the number of minutes. Local opening times are
+turned into real instants day by day, so daylight-saving days are 23 or 25 hours long
+exactly as a wall clock says. Pure functions: no database access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# A guard against endless loops on absurd input (≈ 30 years of days).
+MAX_DAYS = 11_000
+END_OF_DAY = time.max  # opening "until 24:00" is written as time.max
+
+
+class CalendarError(ValueError):
+    """The calendar or the question asked of it makes no sense (e.g. no working time)."""
+
+
+@lru_cache(maxsize=64)
+def dutch_public_holidays(year: int) -> frozenset[date]:
+    """Dutch public holidays of one year (New Year, Easter, King's Day, Ascension,
+    Whitsun, Christmas; Liberation Day as the `holidays` package defines it)."""
+    return frozenset(holidays.country_holidays("NL", years=year).keys())
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Opening hours per weekday (0 = Monday) as (start, end) local times.
+
+    `closed_days` are extra closing days on top of public holidays (e.g. the day after
+    Ascension). With `public_holidays=False` (e.g. a 24×7 calendar) holidays count as
+    working time."""
+
+    weekly_hours: Mapping[int, tuple[tuple[time, time], ...]]
+    timezone: ZoneInfo = AMSTERDAM
+    public_holidays: bool = True
+    closed_days: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        total = timedelta()
+        for weekday, spans in self.weekly_hours.items():
+            if weekday not in range(7):
+                raise CalendarError(f"weekday {weekday} is not 0..6")
+            previous_end = None
+            for start, end in spans:
+                if end != END_OF_DAY and end <= start:
+                    raise CalendarError(f"opening span {start}–{end} on weekday {weekday} ends before it starts")
+                if previous_end is not None and start < previous_end:
+                    raise CalendarError(f"opening spans overlap on weekday {weekday}")
+                previous_end = end
+                total += _span_length(start, end)
+        if total <= timedelta():
+            raise CalendarError("a calendar without any working time cannot measure a term")
+
+    # --- construction helpers -----------------------------------------------------------
+    @classmethod
+    def office_hours(cls, start=time(8, 0), end=time(17, 0), weekdays=range(5), **kwargs) -> WorkingCalendar:
+        return cls(weekly_hours={day: ((start, end),) for day in weekdays}, **kwargs)
+
+    @classmethod
+    def around_the_clock(cls, **kwargs) -> WorkingCalendar:
+        kwargs.setdefault("public_holidays", False)
+        return cls(weekly_hours={day: ((time(0, 0), END_OF_DAY),) for day in range(7)}, **kwargs)
+
+    # --- the core: working intervals ------------------------------------------------------
+    def is_closed_on(self, day: date) -> bool:
+        if day in self.closed_days:
+            return True
+        return self.public_holidays and day in dutch_public_holidays(day.year)
+
+    def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working intervals of one local day, as UTC instants."""
+        if self.is_closed_on(day):
+            return []
+        result = []
+        for start, end in self.weekly_hours.get(day.weekday(), ()):
+            start_at = _local_instant(day, start, self.timezone)
+            end_at = (
+                _local_instant(day + timedelta(days=1), time(0, 0), self.timezone)
+                if end == END_OF_DAY
+                else _local_instant(day, end, self.timezone)
+            )
+            if end_at > start_at:
+                result.append((start_at, end_at))
+        return result
+
+    def intervals_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working intervals from `instant` onwards (the first one clipped to start there)."""
+        instant = _aware(instant)
+        day = instant.astimezone(self.timezone).date() - timedelta(days=1)  # a span may start the day before
+        for _ in range(MAX_DAYS):
+            for start_at, end_at in self.intervals_on(day):
+                if end_at <= instant:
+                    continue
+                yield max(start_at, instant), end_at
+            day += timedelta(days=1)
+        raise CalendarError("no working time found within the search horizon")
+
+    # --- questions -----------------------------------------------------------------------
+    def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant at which `duration` of working time after `start` has passed."""
+        start = _aware(start)
+        if duration < timedelta():
+            raise CalendarError("a term cannot be negative")
+        remaining = duration
+        if remaining == timedelta():
+            return start
+        for interval_start, interval_end in self.intervals_from(start):
+            available = interval_end - interval_start
+            if remaining <= available:
+                return interval_start + remaining
+            remaining -= available
+        raise CalendarError("term too long for the search horizon")  # pragma: no cover - intervals_from raises
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        return self.add_working_time(start, timedelta(minutes=minutes))
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time in [start, end); zero when end is not after start."""
+        start, end = _aware(start), _aware(end)
+        if end <= start:
+            return timedelta()
+        total = timedelta()
+        day = start.astimezone(self.timezone).date() - timedelta(days=1)
+        last_day = end.astimezone(self.timezone).date()
+        if (last_day - day).days > MAX_DAYS:
+            raise CalendarError("period too long")
+        while day <= last_day:
+            for interval_start, interval_end in self.intervals_on(day):
+                lo, hi = max(interval_start, start), min(interval_end, end)
+                if hi > lo:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> float:
+        return self.working_time_between(start, end).total_seconds() / 60
+
+    def is_working_at(self, instant: datetime) -> bool:
+        instant = _aware(instant)
+        local_day = instant.astimezone(self.timezone).date()
+        for day in (local_day - timedelta(days=1), local_day):
+            for start_at, end_at in self.intervals_on(day):
+                if start_at <= instant < end_at:
+                    return True
+        return False
+
+    def paused_total(self, pauses: Iterable[tuple[datetime, datetime]]) -> timedelta:
+        """Working time inside pause periods (e.g. waiting for the caller)."""
+        return sum((self.working_time_between(a, b) for a, b in pauses), timedelta())
+
+
+def _span_length(start: time, end: time) -> timedelta:
+    anchor = date(2000, 1, 3)
+    end_at = datetime.combine(anchor + timedelta(days=1), time(0)) if end == END_OF_DAY else datetime.combine(anchor, end)
+    return end_at - datetime.combine(anchor, start)
+
+
+def _local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time as a UTC instant. With fold=0 (PEP 495) a time in the hour
+    skipped in spring lands one hour later, and an ambiguous autumn time takes its
+    first occurrence; both keep instants in wall-clock order."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise CalendarError("instants must carry a time zone")
+    return instant.astimezone(UTC)
