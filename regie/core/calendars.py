@@ -164,7 +164,10 @@ class WorkingCalendar:
 
 def _span_length(start: time, end: time) -> timedelta:
     anchor = date(2000, 1, 3)
-    end_at = datetime.combine(anchor + timedelta(days=1), time(0)) if end == END_OF_DAY else datetime.combine(anchor, end)
+    if end == END_OF_DAY:
+        end_at = datetime.combine(anchor + timedelta(days=1), time(0))
+    else:
+        end_at = datetime.combine(anchor, end)
     return end_at - datetime.combine(anchor, start)
 
 

@@ -80,7 +80,8 @@ def test_negative_terms_are_refused():
 
 
 def test_split_opening_hours():
-    lunch_break = WorkingCalendar(weekly_hours={d: ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 0))) for d in range(5)})
+    spans = ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 0)))
+    lunch_break = WorkingCalendar(weekly_hours=dict.fromkeys(range(5), spans))
     assert lunch_break.add_working_minutes(local(2026, 11, 24, 11, 30), 60) == local(2026, 11, 24, 13, 30)
 
 
