@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "regie.core",
+    "regie.catalogue",
     "regie.servicedesk",
     "regie.api",
 ]
@@ -244,6 +245,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 # The heartbeat task runs this often; /health/ calls the worker down after 3 misses.
 REGIE_HEARTBEAT_SECONDS = env_int("REGIE_HEARTBEAT_SECONDS", 30)
+# Audit records older than this many days are removed once sealed (itself audited); 0 = keep forever.
+REGIE_AUDIT_RETENTION_DAYS = env_int("REGIE_AUDIT_RETENTION_DAYS", 0)
 
 # --- API ------------------------------------------------------------------------------------
 API_VERSION = "1.0.0"

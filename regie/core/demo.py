@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .choices import LocationKind, OrganisationKind, TeamLine
 from .factories import LocationFactory, OrganisationFactory, TeamFactory, UserFactory
-from .models import Organisation
+from .models import Organisation, Team
 
 # (name, code, workplaces, town hall, outlying sites, helpdesk hours)
 MUNICIPALITIES = [
@@ -107,6 +107,16 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
                 job_title="Auditor (extern, alleen lezen)", password=password, is_demo=True, roles=["auditor"])
     logins["provider"] += [("leverancier", "supplier"), ("auditor", "auditor")]
 
+    from regie.catalogue.models import BusinessCalendar, Service
+
+    teams = {team.name: team for team in Team.objects.unrestricted().filter(organisation=provider)}
+    owner_by_group = {"system_setup": "Servers & opslag", "hardware": "Werkplek", "applications": "Applicaties",
+                      "advice": "Management"}
+    services_in_scope = list(Service.objects.unrestricted().filter(is_out_of_scope=False))
+    for service in services_in_scope:
+        service.owner_team = teams.get(owner_by_group.get(service.group))
+        service.save()
+
     now = timezone.now()
     for name, code, workplaces, town_hall, sites, hours in MUNICIPALITIES:
         slug = name.split()[-1].lower()
@@ -131,6 +141,13 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
                 username=f"{slug}.mw{index + 1:02d}", organisation=org, password=password, is_demo=True,
                 roles=["employee"], manager=people["manager"], job_title="Medewerker",
             ))
+        for service in services_in_scope:
+            service.participants.add(org)
+        opens, closes = hours.split()[-1].split("–")
+        BusinessCalendar.objects.create(
+            name=f"Openingstijden servicedesk {name}", organisation=org,
+            weekly_hours={str(day): [[opens, closes]] for day in range(5)},
+        )
         org.account_manager = people["account_manager"]
         org.representative = people["representative"]
         org.information_advisor = people["information_advisor"]
