@@ -300,6 +300,8 @@ REGIE_TRUSTED_PROXIES = env_list("REGIE_TRUSTED_PROXIES")
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("REGIE_SSL_REDIRECT", True)
+    # Load balancers probe /health/ over plain HTTP on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env_int("REGIE_HSTS_SECONDS", 63072000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

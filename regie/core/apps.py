@@ -21,3 +21,8 @@ def _sync_roles_once(sender, **kwargs):
         from .roles import sync_roles
 
         sync_roles()
+    if sender.name == "django_celery_beat":
+        # Periodic jobs exist as soon as the database does, whatever starts beat.
+        from regie.schedules import sync_schedules
+
+        sync_schedules()

@@ -9,20 +9,26 @@ class AccessibleFormMixin:
         self.decorate_widgets()
 
     def decorate_widgets(self):
+        # Read errors only once validation has run; touching self.errors would run it early.
+        errors = self._errors or {}
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else (
                 "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control")
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                classes.append(css)
             described = []
             if field.help_text:
                 described.append(f"id_{name}_help")
-            if self.is_bound and name in self.errors:
+            if name in errors:
                 widget.attrs["aria-invalid"] = "true"
-                widget.attrs["class"] += " is-invalid"
+                if "is-invalid" not in classes:
+                    classes.append("is-invalid")
                 described.append(f"id_{name}_error")
+            widget.attrs["class"] = " ".join(classes)
             if described:
                 widget.attrs["aria-describedby"] = " ".join(described)
 

@@ -26,6 +26,38 @@ STATUS_COLOURS = {
 }
 
 
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", _("incident")
+    QUESTION = "question", _("question")
+    SERVICE_REQUEST = "service_request", _("service request")
+    PROBLEM = "problem", _("problem")
+
+
+# Statuses in which the SLA clock stands still (§ pauses: waiting for someone else).
+PAUSED_STATUSES = {TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER}
+
+# Which status may follow which. Closing needs a resolution first.
+TRANSITIONS = {
+    TicketStatus.NEW: {TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER,
+                       TicketStatus.RESOLVED},
+    TicketStatus.IN_PROGRESS: {TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER,
+                               TicketStatus.RESOLVED},
+    TicketStatus.WAITING_FOR_CALLER: {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
+    TicketStatus.WAITING_FOR_SUPPLIER: {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
+    TicketStatus.RESOLVED: {TicketStatus.CLOSED, TicketStatus.IN_PROGRESS},
+    TicketStatus.CLOSED: set(),
+}
+
+
+class ResolutionCode(models.TextChoices):
+    SOLVED = "solved", _("solved")
+    WORKAROUND = "workaround", _("solved with a workaround")
+    NOT_REPRODUCIBLE = "not_reproducible", _("could not be reproduced")
+    OUT_OF_SCOPE = "out_of_scope", _("outside the agreement")
+    DUPLICATE = "duplicate", _("duplicate")
+    WITHDRAWN = "withdrawn", _("withdrawn by the caller")
+
+
 class TicketChannel(models.TextChoices):
     PORTAL = "portal", _("portal")
     PHONE = "phone", _("phone")

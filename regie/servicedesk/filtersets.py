@@ -4,9 +4,20 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from regie.core.models import Organisation
+from regie.catalogue.choices import Priority
+from regie.core.models import Organisation, Team
 
-from .choices import TicketChannel, TicketStatus
+from .choices import TicketChannel, TicketKind, TicketStatus
+
+# "Breaching soon": open calls whose resolution deadline falls within this window.
+BREACHING_SOON_HOURS = 4
+QUEUES = [
+    ("mine", _("My calls")),
+    ("my_teams", _("My teams' calls")),
+    ("unassigned", _("Unassigned")),
+    ("breaching_soon", _("Breaching soon")),
+    ("breached", _("Past the resolution term")),
+]
 from .models import Ticket
 
 
@@ -18,6 +29,10 @@ class TicketFilterSet(django_filters.FilterSet):
         queryset=Organisation.objects.none(), label=_("Organisation"), field_name="organisation"
     )
     is_open = django_filters.BooleanFilter(method="filter_open", label=_("Open"))
+    kind = django_filters.ChoiceFilter(choices=TicketKind.choices, label=_("Type"))
+    priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int, label=_("Priority"))
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), label=_("Team"))
+    queue = django_filters.ChoiceFilter(choices=QUEUES, method="filter_queue", label=_("Queue"))
     created_after = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Registered from")
     )
@@ -27,21 +42,42 @@ class TicketFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["q", "status", "channel", "organisation", "is_open"]
+        fields = ["q", "status", "channel", "organisation", "is_open", "kind", "priority", "team", "queue"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         request = kwargs.get("request")
         user = user or getattr(request, "user", None)
+        self.user = user
         self.filters["organisation"].queryset = (
             Organisation.objects.for_user(user) if user is not None else Organisation.objects.none()
         )
+        self.filters["team"].queryset = Team.objects.for_user(user) if user is not None else Team.objects.none()
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value))
+
+    def filter_queue(self, queryset, name, value):
+        from django.utils import timezone
+
+        open_calls = queryset.filter(status__in=TicketStatus.open_values())
+        if value == "mine":
+            return open_calls.filter(assignee=self.user)
+        if value == "my_teams":
+            return open_calls.filter(team__members=self.user)
+        if value == "unassigned":
+            return open_calls.filter(assignee__isnull=True)
+        now = timezone.now()
+        if value == "breaching_soon":
+            return open_calls.filter(
+                resolution_due_at__gte=now, resolution_due_at__lt=now + timezone.timedelta(hours=BREACHING_SOON_HOURS)
+            )
+        if value == "breached":
+            return open_calls.filter(resolution_due_at__lt=now)
+        return queryset
 
     def filter_open(self, queryset, name, value):
         if value is None:

@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from regie.catalogue.choices import Level, Priority
 from regie.core.audit import ChangeLoggedModel
 from regie.core.tenancy import TenantManager, TenantOwnedModel, TenantQuerySet, is_provider_staff
 
-from .choices import STATUS_COLOURS, TicketChannel, TicketStatus
+from .choices import PAUSED_STATUSES, STATUS_COLOURS, ResolutionCode, TicketChannel, TicketKind, TicketStatus
 
 
 class TicketQuerySet(TenantQuerySet):
@@ -61,7 +63,39 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
     channel = models.CharField(
         _("channel"), max_length=16, choices=TicketChannel.choices, default=TicketChannel.PORTAL
     )
-    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    kind = models.CharField(_("type"), max_length=20, choices=TicketKind.choices, default=TicketKind.INCIDENT)
+    service = models.ForeignKey(
+        "catalogue.Service", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("service")
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.LOW)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Level.choices, default=Level.MEDIUM)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
+    priority_reason = models.CharField(
+        _("reason for the priority"), max_length=300, blank=True,
+        help_text=_("Required when the priority differs from the impact × urgency matrix."),
+    )
+    team = models.ForeignKey(
+        "core.Team", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("assignee"),
+    )
+    extra_cost = models.BooleanField(_("extra-cost work"), default=False)
+    resolution_code = models.CharField(
+        _("resolution code"), max_length=20, choices=ResolutionCode.choices, blank=True
+    )
+    resolution_text = models.TextField(_("resolution"), blank=True)
+    # SLA clock. Deadlines are stored so lists can sort and filter on them with an index;
+    # they are empty while the clock is paused (waiting for caller or supplier).
+    response_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    sla_paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    # A default rather than auto_now_add: the SLA deadlines are computed from it before the insert.
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     # Optimistic locking: a save based on an older version is refused (no lost update).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -84,6 +118,9 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
             models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_idx"),
             models.Index(fields=["requester", "-created_at", "-id"], name="ticket_requester_created_idx"),
             models.Index(fields=["organisation", "status", "-created_at", "-id"], name="ticket_org_status_idx"),
+            models.Index(fields=["resolution_due_at", "id"], name="ticket_resolution_due_idx"),
+            models.Index(fields=["team", "status", "resolution_due_at"], name="ticket_team_queue_idx"),
+            models.Index(fields=["assignee", "status", "resolution_due_at"], name="ticket_assignee_queue_idx"),
         ]
 
     def __str__(self):
@@ -97,5 +134,25 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
     def is_open(self):
         return self.status in TicketStatus.open_values()
 
+    @property
+    def is_paused(self):
+        return self.status in PAUSED_STATUSES
+
     def get_absolute_url(self):
         return reverse("servicedesk:ticket-detail", args=[self.reference])
+
+
+class TicketPause(models.Model):
+    """A period in which the call's SLA clock stood still (kept, so deadlines can be
+    recomputed under another priority or calendar without losing paused time)."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=24, choices=TicketStatus.choices)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.started_at} – {self.ended_at or '…'}"

@@ -5,10 +5,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
+from regie.catalogue.services import out_of_scope_answer
 from regie.core.generic import ScopedDetailView, ScopedListView, ScopedMixin
 from regie.core.models import AuditRecord
 
 from . import services
+from .choices import TicketStatus
 from .filtersets import TicketFilterSet
 from .forms import TicketCreateForm, TicketUpdateForm
 from .models import Ticket
@@ -19,14 +21,24 @@ class TicketListView(ScopedListView):
     view_permission = "servicedesk.view_ticket"
     template_name = "servicedesk/ticket_list.html"
     filterset_class = TicketFilterSet
-    select_related = ("organisation", "requester")
+    select_related = ("organisation", "requester", "assignee", "team")
     orderings = {
         "newest": (gettext_lazy("Newest first"), ["-created_at", "-id"]),
         "oldest": (gettext_lazy("Oldest first"), ["created_at", "id"]),
         "status": (gettext_lazy("Status"), ["status", "-id"]),
         "title": (gettext_lazy("Title"), ["title", "-id"]),
+        "due": (gettext_lazy("Resolve by (soonest first)"), ["resolution_due_at", "id"]),
+        "priority": (gettext_lazy("Priority"), ["priority", "-id"]),
     }
     default_ordering = "newest"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("sort") == "due":
+            # Keyset pagination needs a value to compare: the soonest-first list holds
+            # the calls whose clock runs (open, not paused).
+            queryset = queryset.filter(resolution_due_at__isnull=False, status__in=TicketStatus.open_values())
+        return queryset
 
 
 class TicketDetailView(ScopedDetailView):
@@ -37,12 +49,15 @@ class TicketDetailView(ScopedDetailView):
     lookup_url_kwarg = "reference"
 
     def get_scoped_queryset(self):
-        return super().get_scoped_queryset().select_related("organisation", "requester", "created_by")
+        return super().get_scoped_queryset().select_related(
+            "organisation", "requester", "created_by", "service", "team", "assignee"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ticket = context["object"]
         context["can_edit"] = bool(services.editable_fields(self.request.user, ticket))
+        context["out_of_scope_answer"] = out_of_scope_answer(ticket.service)
         context["history"] = AuditRecord.objects.for_user(self.request.user).filter(
             content_type__app_label="servicedesk", content_type__model="ticket", object_id=str(ticket.pk)
         ).select_related("actor")[:50]
@@ -64,13 +79,7 @@ class TicketCreateView(ScopedMixin, FormView):
 
     def form_valid(self, form):
         try:
-            ticket = services.create_ticket(
-                self.request.user,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data.get("description", ""),
-                requester=form.cleaned_data.get("requester"),
-                channel=form.cleaned_data.get("channel") or None,
-            )
+            ticket = services.create_ticket(self.request.user, **form.classification())
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.form_invalid(form)
@@ -96,19 +105,16 @@ class TicketUpdateView(ScopedDetailView, FormView):
 
     def get_initial(self):
         ticket = self.get_object()
-        return {
-            "version": ticket.version,
-            "title": ticket.title,
-            "description": ticket.description,
-            "status": ticket.status,
-            "channel": ticket.channel,
-        }
+        initial = {name: getattr(ticket, name) for name in services.AGENT_FIELDS}
+        initial["version"] = ticket.version
+        return initial
 
     def form_valid(self, form):
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
+        version = form.cleaned_data["version"]
         try:
-            ticket = services.update_ticket(self.request.user, self.get_object(), data, expected_version=version)
+            ticket = services.update_ticket(
+                self.request.user, self.get_object(), form.changes(), expected_version=version
+            )
         except services.ConflictError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
