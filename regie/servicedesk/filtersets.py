@@ -8,6 +8,7 @@ from regie.catalogue.choices import Priority
 from regie.core.models import Organisation, Team
 
 from .choices import TicketChannel, TicketKind, TicketStatus
+from .models import Ticket
 
 # "Breaching soon": open calls whose resolution deadline falls within this window.
 BREACHING_SOON_HOURS = 4
@@ -18,7 +19,6 @@ QUEUES = [
     ("breaching_soon", _("Breaching soon")),
     ("breached", _("Past the resolution term")),
 ]
-from .models import Ticket
 
 
 class TicketFilterSet(django_filters.FilterSet):
