@@ -71,7 +71,9 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
     from django.contrib.auth.models import Group
 
     from regie.servicedesk.choices import TicketChannel, TicketStatus
+    from regie.catalogue.services import priority_for
     from regie.servicedesk.factories import TicketFactory
+    from regie.servicedesk.sla import apply_sla
     from regie.servicedesk.models import Ticket
 
     rng = random.Random(seed)
@@ -113,6 +115,7 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
     owner_by_group = {"system_setup": "Servers & opslag", "hardware": "Werkplek", "applications": "Applicaties",
                       "advice": "Management"}
     services_in_scope = list(Service.objects.unrestricted().filter(is_out_of_scope=False))
+    second_line = [team for team in teams.values() if team.line == TeamLine.SECOND]
     for service in services_in_scope:
         service.owner_team = teams.get(owner_by_group.get(service.group))
         service.save()
@@ -169,6 +172,8 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
             )
             from regie.servicedesk.services import next_reference
 
+            impact, urgency = rng.choice([3, 3, 2, 2, 1]), rng.choice([3, 2, 2, 1])
+            handled = status != TicketStatus.NEW
             ticket = TicketFactory(
                 requester=requester,
                 created_by=rng.choice([requester, staff["helpdesk"]]),
@@ -176,6 +181,21 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
                 status=status,
                 channel=rng.choice(TicketChannel.values),
                 reference=next_reference(org, year=created.year),
+                created_at=created,
+                impact=impact,
+                urgency=urgency,
+                priority=priority_for(impact, urgency),
+                service=rng.choice(services_in_scope),
+                team=rng.choice(second_line) if handled else None,
+                assignee=rng.choice([staff["beheerder"], staff["piket"], None]) if handled else None,
+                resolution_code="solved" if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) else "",
+                resolution_text="Opgelost." if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) else "",
             )
-            Ticket.all_objects.filter(pk=ticket.pk).update(created_at=created, updated_at=created + age / 3)
+            apply_sla(ticket)
+            Ticket.all_objects.filter(pk=ticket.pk).update(
+                updated_at=created + age / 3,
+                response_due_at=ticket.response_due_at,
+                resolution_due_at=None if ticket.is_paused else ticket.resolution_due_at,
+                sla_paused_since=created + age / 2 if ticket.is_paused else None,
+            )
     return logins

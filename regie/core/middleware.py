@@ -200,8 +200,9 @@ class MfaRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
-            and mfa_required_for(user)
             and not user.is_verified()
+            # Policy, or the person enrolled anyway: then the second factor is never optional.
+            and (mfa_required_for(user) or _has_confirmed_device(user))
         ):
             target = "mfa-verify" if _has_confirmed_device(user) else "mfa-setup"
             next_url = request.get_full_path()
