@@ -70,11 +70,11 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
     """Build the demo set into an empty database. Returns the demo usernames by side."""
     from django.contrib.auth.models import Group
 
-    from regie.servicedesk.choices import TicketChannel, TicketStatus
     from regie.catalogue.services import priority_for
+    from regie.servicedesk.choices import TicketChannel, TicketStatus
     from regie.servicedesk.factories import TicketFactory
-    from regie.servicedesk.sla import apply_sla
     from regie.servicedesk.models import Ticket
+    from regie.servicedesk.sla import apply_sla
 
     rng = random.Random(seed)
     factory.random.reseed_random(seed)
