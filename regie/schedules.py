@@ -6,6 +6,8 @@ from django.conf import settings
 # name: (task, every N seconds)
 SCHEDULE = {
     "worker heartbeat": ("regie.core.heartbeat", lambda: settings.REGIE_HEARTBEAT_SECONDS),
+    "seal audit trail": ("regie.core.seal_audit_records", lambda: 60),
+    "audit retention": ("regie.core.apply_audit_retention", lambda: 24 * 60 * 60),
 }
 
 

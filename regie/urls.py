@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from regie.api import views as api_views
@@ -7,16 +6,23 @@ from regie.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("account/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/login/", accounts_views.sign_in, name="login"),
+    path("account/logout/", accounts_views.sign_out, name="logout"),
     path("account/security/", accounts_views.mfa_manage, name="mfa-manage"),
-    path("account/mfa/setup/", accounts_views.mfa_manage, name="mfa-setup"),
-    path("account/mfa/verify/", accounts_views.mfa_manage, name="mfa-verify"),
-    path("account/password-reset/", accounts_views.mfa_manage, name="password_reset"),
+    path("account/mfa/setup/", accounts_views.mfa_setup, name="mfa-setup"),
+    path("account/mfa/verify/", accounts_views.mfa_verify, name="mfa-verify"),
+    path("account/password-reset/", accounts_views.password_reset, name="password_reset"),
+    path("account/password-reset/sent/", accounts_views.password_reset_done, name="password_reset_done"),
+    path("account/password-reset/done/", accounts_views.password_reset_complete, name="password_reset_complete"),
+    path(
+        "account/password-reset/<uidb64>/<token>/", accounts_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("audit/", include("regie.core.audit_urls")),
     path("i18n/setlang/", core_views.set_language, name="set-language"),
     path("health/", health.health, name="health"),
     path("calls/", include("regie.servicedesk.urls")),
+    path("catalogue/", include("regie.catalogue.urls")),
     path("", include("regie.core.urls")),
     path("api/v1", api_views.api_root),
     path("api/v1/", include("regie.api.urls")),

@@ -6,6 +6,26 @@ from django.test import Client
 from regie.core.factories import OrganisationFactory, ProviderFactory, UserFactory
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (--dist loadgroup), tests that start real processes (a Celery worker,
+    Chromium and a live server) share one xdist worker and run one after another."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("real-processes"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request, tmp_path_factory):
+    """A real Celery worker (tests/worker) is another process and cannot see an in-memory
+    SQLite database: when worker tests are collected, the SQLite test database is a file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    wants_worker = any(item.get_closest_marker("worker") for item in request.session.items)
+    if wants_worker and database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get("NAME"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test_regie.sqlite3")
+
+
 @pytest.fixture
 def provider(db):
     return ProviderFactory()

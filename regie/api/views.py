@@ -36,6 +36,7 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     """People within the caller's scope."""
 
     model = User
+    queryset = User.objects.none()  # for schema generation; requests use get_queryset()
     serializer_class = PersonSerializer
     select_related = ("organisation",)
     filter_backends = []

@@ -140,6 +140,8 @@ def write_record(action, *, instance=None, changes=None, result="success", messa
         request_id=ctx.request_id,
         message=message[:300],
     )
+    # Hash exactly what the database will hand back: IPv6 in its canonical form, "" as NULL.
+    record.remote_addr = AuditRecord._meta.get_field("remote_addr").get_prep_value(record.remote_addr) or None
     # Timestamps are hashed in UTC at microsecond precision; keep what the DB keeps.
     record.record_hash = record_hash(hashed_fields(record))
     record.save()

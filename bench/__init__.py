@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand (see README.md). Not part of the test suite or CI."""
