@@ -156,3 +156,73 @@ class TicketPause(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.started_at} – {self.ended_at or '…'}"
+
+
+class TicketTransfer(models.Model):
+    """A hand-over between lines: to a 2nd-line team (with a note) or to a supplier as
+    3rd line (with the supplier's reference and the warranty or maintenance terms)."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="transfers")
+    from_team = models.ForeignKey("core.Team", models.PROTECT, null=True, blank=True, related_name="+")
+    to_team = models.ForeignKey("core.Team", models.PROTECT, related_name="+", verbose_name=_("to team"))
+    note = models.TextField(_("hand-over note"))
+    supplier_reference = models.CharField(_("supplier's reference"), max_length=100, blank=True)
+    contract_terms = models.CharField(_("warranty or maintenance terms"), max_length=300, blank=True)
+    transferred_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    transferred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["transferred_at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.to_team_id}"
+
+
+class EscalationStep(models.IntegerChoices):
+    """The agreement's hierarchical escalation (§5.1)."""
+
+    INCIDENT_MANAGER = 1, _("1 – incident manager")
+    TEAM_LEAD = 2, _("2 – team lead helpdesk & service management")
+    ICT_MANAGER = 3, _("3 – ICT manager and the participant's representative")
+
+
+class Escalation(models.Model):
+    """One hierarchical escalation step on a call: who raised it, when, why, and the outcome."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("step"), choices=EscalationStep.choices)
+    reason = models.TextField(_("reason"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    outcome = models.TextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "step"], name="escalation_step_once")]
+
+    def __str__(self):
+        return f"{self.ticket_id} step {self.step}"
+
+
+class TermNotice(models.Model):
+    """That a term event (warning at the configured share, breach, caller informed) was
+    handled for a given deadline: the unique key makes the reconcile idempotent, so a
+    restart or a second beat never notifies twice."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("term warning")
+        BREACH = "breach", _("term exceeded")
+        CALLER_INFORMED = "caller_informed", _("caller informed")
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="term_notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind", "due_at"], name="term_notice_once")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.due_at}"
