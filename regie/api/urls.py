@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from regie.catalogue.api import BusinessCalendarViewSet
 from regie.core.audit_api import AuditRecordViewSet
 
 from . import auth_views, views
@@ -15,6 +16,7 @@ router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("audit-records", AuditRecordViewSet, basename="audit-record")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 
 urlpatterns = [
     path("", views.api_root, name="root"),

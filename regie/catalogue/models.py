@@ -14,6 +14,21 @@ from regie.core.calendars import END_OF_DAY, CalendarError, WorkingCalendar
 from .choices import Level, Priority, ServiceGroup
 
 
+class BusinessCalendarQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Shared calendars for all; a participant's helpdesk hours only for that participant."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_provider_staff:
+            return self
+        return self.filter(models.Q(organisation__isnull=True) | models.Q(organisation_id=user.organisation_id))
+
+
+class BusinessCalendarManager(models.Manager.from_queryset(BusinessCalendarQuerySet)):
+    def for_user(self, user):
+        return self.get_queryset().visible_to(user)
+
+
 class BusinessCalendar(ChangeLoggedModel):
     """Opening hours a term runs in: a helpdesk's hours per participant, or 24×7."""
 
@@ -27,6 +42,8 @@ class BusinessCalendar(ChangeLoggedModel):
     weekly_hours = models.JSONField(_("opening hours per weekday"), default=dict)
     public_holidays = models.BooleanField(_("closed on Dutch public holidays"), default=True)
     closed_days = models.JSONField(_("extra closed days"), default=list, blank=True)
+
+    objects = BusinessCalendarManager()
 
     class Meta:
         ordering = ["name"]

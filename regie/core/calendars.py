@@ -74,6 +74,15 @@ class WorkingCalendar:
         kwargs.setdefault("public_holidays", False)
         return cls(weekly_hours={day: ((time(0, 0), END_OF_DAY),) for day in range(7)}, **kwargs)
 
+    @property
+    def is_around_the_clock(self) -> bool:
+        full_day = ((time(0, 0), END_OF_DAY),)
+        return (
+            not self.public_holidays
+            and not self.closed_days
+            and all(tuple(self.weekly_hours.get(day, ())) == full_day for day in range(7))
+        )
+
     # --- the core: working intervals ------------------------------------------------------
     def is_closed_on(self, day: date) -> bool:
         if day in self.closed_days:
