@@ -6,19 +6,18 @@ page's existence is no more visible than another municipality's object. Which re
 show is still decided by `AuditRecord.objects.for_user` (tenancy), never by hand.
 """
 
-import csv
 import json
 from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import write_record
 from .audit_filters import AuditRecordFilterSet
+from .exports import stream_csv
 from .models import AuditRecord
 from .pagination import InvalidCursor, Page, paginate
 
@@ -82,14 +81,6 @@ def audit_list(request):
     return render(request, "core/audit_list.html", context, status=400 if filtered is None else 200)
 
 
-def _csv_safe(value):
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 EXPORT_COLUMNS = [
     "id", "timestamp_utc", "who", "who_id", "action", "result", "object_type", "object_id", "object",
     "organisation", "from_address", "user_agent", "request_id", "message", "changes", "record_hash",
@@ -97,11 +88,10 @@ EXPORT_COLUMNS = [
 
 
 def _csv_rows(records):
-    yield EXPORT_COLUMNS
     for record in records:
         content_type = record.content_type
         yield [
-            _csv_safe(value)
+            value
             for value in (
                 record.id,
                 record.timestamp.astimezone(UTC).isoformat(),
@@ -123,13 +113,6 @@ def _csv_rows(records):
         ]
 
 
-class _Echo:
-    """csv.writer writes into this and hands each line back for streaming."""
-
-    def write(self, value):
-        return value
-
-
 @login_required
 def audit_export(request):
     queryset = _audit_queryset(request).select_related("content_type", "organisation")
@@ -141,14 +124,8 @@ def audit_export(request):
     query = _query_without_cursor(request)
     # The export is itself on the record: who took which part of the trail away.
     write_record("export", object_repr="audit trail (CSV)", message=f"filters: {query or '(none)'}"[:300])
-    writer = csv.writer(_Echo())
     records = filtered.order_by(*ORDERING).iterator(chunk_size=EXPORT_CHUNK)
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(records)), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
-    return response
+    return stream_csv("audit-trail", EXPORT_COLUMNS, _csv_rows(records))
 
 
 @login_required

@@ -13,6 +13,7 @@ from . import services
 from .choices import TicketStatus
 from .filtersets import TicketFilterSet
 from .forms import TicketCreateForm, TicketUpdateForm
+from .handling_views import handling_context
 from .models import Ticket
 
 
@@ -31,6 +32,22 @@ class TicketListView(ScopedListView):
         "priority": (gettext_lazy("Priority"), ["priority", "-id"]),
     }
     default_ordering = "newest"
+    export_name = "calls"
+    export_columns = [
+        (gettext_lazy("Reference"), "reference"),
+        (gettext_lazy("Title"), "title"),
+        (gettext_lazy("Organisation"), "organisation.name"),
+        (gettext_lazy("Requester"), lambda t: str(t.requester)),
+        (gettext_lazy("Type"), "kind"),
+        (gettext_lazy("Status"), "status"),
+        (gettext_lazy("Priority"), "priority"),
+        (gettext_lazy("Team"), lambda t: str(t.team) if t.team_id else ""),
+        (gettext_lazy("Assignee"), lambda t: str(t.assignee) if t.assignee_id else ""),
+        (gettext_lazy("Registered at"), lambda t: t.created_at.isoformat()),
+        (gettext_lazy("Respond by"), lambda t: t.response_due_at.isoformat() if t.response_due_at else ""),
+        (gettext_lazy("Resolve by"), lambda t: t.resolution_due_at.isoformat() if t.resolution_due_at else ""),
+        (gettext_lazy("Resolved at"), lambda t: t.resolved_at.isoformat() if t.resolved_at else ""),
+    ]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -58,6 +75,7 @@ class TicketDetailView(ScopedDetailView):
         ticket = context["object"]
         context["can_edit"] = bool(services.editable_fields(self.request.user, ticket))
         context["out_of_scope_answer"] = out_of_scope_answer(ticket.service)
+        context.update(handling_context(self.request, ticket))
         context["history"] = AuditRecord.objects.for_user(self.request.user).filter(
             content_type__app_label="servicedesk", content_type__model="ticket", object_id=str(ticket.pk)
         ).select_related("actor")[:50]
