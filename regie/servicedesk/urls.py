@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, handling_views, views
 
 app_name = "servicedesk"
 
 urlpatterns = [
     path("", views.TicketListView.as_view(), name="ticket-list"),
     path("new/", views.TicketCreateView.as_view(), name="ticket-create"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<str:reference>/", views.TicketDetailView.as_view(), name="ticket-detail"),
     path("<str:reference>/edit/", views.TicketUpdateView.as_view(), name="ticket-update"),
+    path("<str:reference>/transfer/", handling_views.transfer_view, name="ticket-transfer"),
+    path("<str:reference>/escalate/", handling_views.escalate_view, name="ticket-escalate"),
+    path("<str:reference>/escalations/<int:pk>/outcome/", handling_views.escalation_outcome_view,
+         name="escalation-outcome"),
 ]
