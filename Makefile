@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install assets lint test-sqlite test-postgres test-browser test-worker check-deploy migrations-check clean
+.PHONY: run test install assets lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

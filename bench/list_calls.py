@@ -92,7 +92,8 @@ def load_calls(fixtures, rows, reload):
         )
         with conn.transaction():
             conn.execute("DELETE FROM bench_meta WHERE key = 'tickets_loaded'")
-            conn.execute("TRUNCATE servicedesk_ticket, servicedesk_referencesequence")
+            # CASCADE: rows that hang off calls (pauses, later comments) go too; this is the bench DB.
+            conn.execute("TRUNCATE servicedesk_ticket, servicedesk_referencesequence CASCADE")
             total_weight = sum(m["weight"] for m in fixtures["municipalities"])
             remaining = rows
             for index, municipality in enumerate(fixtures["municipalities"]):
@@ -239,7 +240,8 @@ def main():
 
     connections.close_all()
     results = []
-    with common.gunicorn("regie.wsgi:application") as port:
+    with common.gunicorn("regie.wsgi:application") as server:
+        port = server.port
         for user, label, query, where, params in scenarios(fixtures, sample_reference):
             token = tokens[user]
             for size in PAGE_SIZES:

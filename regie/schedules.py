@@ -8,6 +8,8 @@ SCHEDULE = {
     "worker heartbeat": ("regie.core.heartbeat", lambda: settings.REGIE_HEARTBEAT_SECONDS),
     "seal audit trail": ("regie.core.seal_audit_records", lambda: 60),
     "audit retention": ("regie.core.apply_audit_retention", lambda: 24 * 60 * 60),
+    "watch SLA terms": ("regie.servicedesk.check_terms", lambda: 5 * 60),
+    "deliver outbox": ("regie.integrations.deliver_pending", lambda: 60),
 }
 
 

@@ -88,9 +88,12 @@ INSTALLED_APPS = [
     "regie.catalogue",
     "regie.servicedesk",
     "regie.api",
+    "regie.integrations",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so even responses cut short by later middleware (413, ended session) carry it.
+    "regie.api.middleware.ApiVersionHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "regie.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -107,7 +110,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "regie.api.middleware.ApiVersionHeaderMiddleware",
 ]
 
 ROOT_URLCONF = "regie.urls"
@@ -224,6 +226,16 @@ EMAIL_BACKEND = env(
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("REGIE_FROM_EMAIL", "servicedesk@regie.invalid")
+EMAIL_TIMEOUT = env_int("REGIE_SMTP_TIMEOUT", 30)
+# Outbox (regie.integrations): Message-ID domain, retries with back-off, the lease a
+# worker holds while sending (must be well above the SMTP timeout), reconcile batch size.
+REGIE_PUBLIC_URL = env("REGIE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+REGIE_MAIL_DOMAIN = env("REGIE_MAIL_DOMAIN", "regie.invalid")
+REGIE_OUTBOX_MAX_ATTEMPTS = env_int("REGIE_OUTBOX_MAX_ATTEMPTS", 8)
+REGIE_OUTBOX_RETRY_BASE_SECONDS = env_int("REGIE_OUTBOX_RETRY_BASE_SECONDS", 60)
+REGIE_OUTBOX_RETRY_MAX_SECONDS = env_int("REGIE_OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
+REGIE_OUTBOX_LEASE_SECONDS = env_int("REGIE_OUTBOX_LEASE_SECONDS", 300)
+REGIE_OUTBOX_BATCH_SIZE = env_int("REGIE_OUTBOX_BATCH_SIZE", 100)
 
 # --- background work ---------------------------------------------------------------------
 CELERY_BROKER_URL = env("BROKER_URL", f"sqlalchemy+sqlite:///{DATA_DIR / 'broker.sqlite3'}")
@@ -247,6 +259,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 REGIE_HEARTBEAT_SECONDS = env_int("REGIE_HEARTBEAT_SECONDS", 30)
 # Audit records older than this many days are removed once sealed (itself audited); 0 = keep forever.
 REGIE_AUDIT_RETENTION_DAYS = env_int("REGIE_AUDIT_RETENTION_DAYS", 0)
+
+# --- service desk ---------------------------------------------------------------------------
+# Share of the resolution term after which the assignee and team lead are warned (§5.1).
+REGIE_SLA_WARN_SHARE = float(env("REGIE_SLA_WARN_SHARE", "0.75"))
+# Attachments on calls: largest file, files per message, and an optional malware scanner
+# (dotted path to a callable(path) -> (clean, detail); empty = files are marked "not scanned").
+REGIE_ATTACHMENT_MAX_BYTES = env_int("REGIE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+REGIE_ATTACHMENT_MAX_COUNT = env_int("REGIE_ATTACHMENT_MAX_COUNT", 5)
+REGIE_ATTACHMENT_SCANNER = env("REGIE_ATTACHMENT_SCANNER", "")
 
 # --- API ------------------------------------------------------------------------------------
 API_VERSION = "1.0.0"
@@ -285,6 +306,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "regie.api.schema.nlgov_postprocess",
+    ],
 }
 
 # --- security headers ------------------------------------------------------------------------

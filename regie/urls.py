@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from regie.api import views as api_views
 from regie.core import accounts_views, health
@@ -23,9 +23,12 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("calls/", include("regie.servicedesk.urls")),
     path("catalogue/", include("regie.catalogue.urls")),
+    path("notifications/", include("regie.integrations.urls")),
     path("", include("regie.core.urls")),
-    path("api/v1", api_views.api_root),
+    path("api/v1", api_views.api_root, name="api-root"),
     path("api/v1/", include("regie.api.urls")),
+    # Keep LAST: any other /api/ path is a problem+json 404, never the HTML error page.
+    re_path(r"^api/", api_views.api_not_found, name="api-not-found"),
 ]
 
 handler400 = "regie.core.errors.bad_request"

@@ -25,7 +25,8 @@ REGIE_ENV=production REGIE_SECRET_KEY="$($PY -c 'import secrets; print(secrets.t
 if compgen -G "regie/locale/*/LC_MESSAGES/*.po" >/dev/null; then
   if command -v msgfmt >/dev/null 2>&1; then
     step "translations compile"
-    (cd regie && REGIE_ENV=test DJANGO_SETTINGS_MODULE=regie.test_settings ../$PY -m django compilemessages -v 0)
+    REGIE_ENV=test DJANGO_SETTINGS_MODULE=regie.test_settings \
+      $PY manage.py compilemessages -v 0 --ignore .venv --ignore node_modules --ignore var
   else
     echo "NOTE: msgfmt (gettext) is missing; using the compiled translations as they are."
   fi

@@ -26,6 +26,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test_regie.sqlite3")
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Tests are written in English: service code outside a request runs in English.
+    (Requests get the language of the session, as in production; the UI default is nl.)"""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def provider(db):
     return ProviderFactory()
@@ -58,6 +69,8 @@ def login(user):
     device, _created = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
     session = client.session
     session["otp_device_id"] = device.persistent_id
+    # As a real sign-in does: the person's own language for the whole session.
+    session["regie_language"] = user.preferred_language
     session.save()
     return client
 

@@ -1,7 +1,7 @@
 """API v1. NLGov ADR: no trailing slashes, plural kebab-case resource names."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from regie.catalogue.api import BusinessCalendarViewSet
@@ -19,8 +19,7 @@ router.register("audit-records", AuditRecordViewSet, basename="audit-record")
 router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 
 urlpatterns = [
-    path("", views.api_root, name="root"),
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("openapi.json", views.OpenApiJsonView.as_view(), name="openapi"),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api:openapi"), name="docs"),
     path("auth/token", auth_views.TokenObtainView.as_view(), name="auth-token"),
     path("auth/tokens", auth_views.TokenListView.as_view(), name="auth-token-list"),

@@ -166,7 +166,9 @@ class ChangeLoggedModel(models.Model):
             previous = type(self)._base_manager.filter(pk=self.pk).first()
             before = snapshot(previous) if previous is not None else None
             creating = previous is None
-        with transaction.atomic():
+        # No savepoint of our own inside an outer transaction: an error rolls the whole
+        # transaction back anyway, and savepoints cost a round trip each.
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             after = snapshot(self)
             changes = diff(before, after)
@@ -177,7 +179,7 @@ class ChangeLoggedModel(models.Model):
 
     def delete(self, *args, **kwargs):
         before = snapshot(self)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             write_record("delete", instance=self, changes=diff(before, {}))
             return super().delete(*args, **kwargs)
 

@@ -61,6 +61,12 @@ CALL_TITLES = [
 ]
 
 
+class DemoUserFactory(UserFactory):
+    """Demo people work in Dutch."""
+
+    preferred_language = "nl"
+
+
 def demo_exists():
     return Organisation.objects.unrestricted().filter(kind=OrganisationKind.PARTICIPANT).exists()
 
@@ -90,7 +96,7 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
     del dc_venlo, dc_roermond
     staff = {}
     for username, role, first, last, title in PROVIDER_PEOPLE:
-        staff[username] = UserFactory(
+        staff[username] = DemoUserFactory(
             username=username, first_name=first, last_name=last, job_title=title, organisation=provider,
             password=password, is_demo=True, roles=[role],
         )
@@ -103,9 +109,9 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
 
     supplier = OrganisationFactory(name="Werkplek Leverancier BV", code="WLB", kind=OrganisationKind.SUPPLIER)
     TeamFactory(organisation=supplier, name="Werkplek Leverancier BV (3e lijn)", line=TeamLine.THIRD)
-    UserFactory(username="leverancier", first_name="Dirk", last_name="Kessels", organisation=supplier,
+    DemoUserFactory(username="leverancier", first_name="Dirk", last_name="Kessels", organisation=supplier,
                 password=password, is_demo=True, roles=["supplier"])
-    UserFactory(username="auditor", first_name="Marieke", last_name="Linders", organisation=provider,
+    DemoUserFactory(username="auditor", first_name="Marieke", last_name="Linders", organisation=provider,
                 job_title="Auditor (extern, alleen lezen)", password=password, is_demo=True, roles=["auditor"])
     logins["provider"] += [("leverancier", "supplier"), ("auditor", "auditor")]
 
@@ -132,7 +138,7 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
             LocationFactory(organisation=org, name=site, kind=LocationKind.SITE)
         people = {}
         for suffix, role, first, last, title in PARTICIPANT_PEOPLE:
-            people[role] = UserFactory(
+            people[role] = DemoUserFactory(
                 username=f"{slug}.{suffix}", first_name=first, last_name=last, job_title=title,
                 organisation=org, password=password, is_demo=True, roles=[role],
             )
@@ -140,7 +146,7 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
         people["employee"].save()
         employees = [people["employee"]]
         for index in range(extra_employees):
-            employees.append(UserFactory(
+            employees.append(DemoUserFactory(
                 username=f"{slug}.mw{index + 1:02d}", organisation=org, password=password, is_demo=True,
                 roles=["employee"], manager=people["manager"], job_title="Medewerker",
             ))

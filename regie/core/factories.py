@@ -45,6 +45,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.nl")
     organisation = factory.SubFactory(OrganisationFactory)
     password = factory.django.Password("correct-horse-battery")
+    # Tests are written in English; the demo data and Dutch-language tests say "nl".
+    preferred_language = "en"
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -1,7 +1,8 @@
 """One filterset drives the list page's filters and the API's ?field= parameters."""
 
+import re
+
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from regie.catalogue.choices import Priority
@@ -9,6 +10,8 @@ from regie.core.models import Organisation, Team
 
 from .choices import TicketChannel, TicketKind, TicketStatus
 from .models import Ticket
+
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z]{2,5}-\d{4}-\d{6}$")
 
 # "Breaching soon": open calls whose resolution deadline falls within this window.
 BREACHING_SOON_HOURS = 4
@@ -23,7 +26,10 @@ QUEUES = [
 
 class TicketFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, label=_("Status"))
+    # distinct=False: status is the call's own column, so no duplicates can arise; django-filter's
+    # default SELECT DISTINCT stops PostgreSQL from walking an index and stopping at the page
+    # (400 ms instead of < 1 ms at 1,000,000 calls; see docs/performance.md).
+    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, label=_("Status"), distinct=False)
     channel = django_filters.ChoiceFilter(choices=TicketChannel.choices, label=_("Channel"))
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.none(), label=_("Organisation"), field_name="organisation"
@@ -58,7 +64,10 @@ class TicketFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(reference__iexact=value) | Q(title__icontains=value))
+        if REFERENCE_PATTERN.match(value):
+            # A reference is looked up exactly, through its unique index.
+            return queryset.filter(reference=value.upper())
+        return queryset.filter(title__icontains=value)
 
     def filter_queue(self, queryset, name, value):
         from django.utils import timezone

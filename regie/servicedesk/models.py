@@ -99,6 +99,10 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     # Optimistic locking: a save based on an older version is refused (no lost update).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Parent/child calls (e.g. incidents under one problem); see conversation.link_child.
+    parent = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("parent call")
+    )
 
     objects = TenantManager.from_queryset(TicketQuerySet)()
     all_objects = models.Manager()
@@ -226,3 +230,6 @@ class TermNotice(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.due_at}"
+
+
+from .conversation_models import *  # noqa: E402, F403

@@ -30,7 +30,7 @@ def next_reference(organisation, year=None):
         f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - the table name is ours
         "WHERE organisation_id = %s AND year = %s RETURNING last_number"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [organisation.pk, year])
         row = cursor.fetchone()
         if row is None:
@@ -72,7 +72,7 @@ def create_ticket(actor, *, title, description="", requester=None, channel=None,
     if not actor.has_perm("servicedesk.add_ticket"):
         raise PermissionDenied(_("You may not register calls."))
     requester = requester or actor
-    if not requester_choices(actor).filter(pk=requester.pk).exists():
+    if requester.pk != actor.pk and not requester_choices(actor).filter(pk=requester.pk).exists():
         raise ValidationError({"requester": _("You may not register a call for this person.")})
     if requester.organisation_id is None:
         raise ValidationError({"requester": _("This person belongs to no organisation.")})
@@ -82,7 +82,11 @@ def create_ticket(actor, *, title, description="", requester=None, channel=None,
         refused = set(classification) - {"kind", "service"}
         if refused:
             raise ValidationError({name: _("Only the service desk sets this.") for name in sorted(refused)})
-    organisation = Organisation.objects.unrestricted().get(pk=requester.organisation_id)
+    organisation = (
+        requester.organisation  # usually loaded already (select_related, or the signed-in user's)
+        if User.organisation.is_cached(requester)
+        else Organisation.objects.unrestricted().get(pk=requester.organisation_id)
+    )
     _check_references(actor, organisation, classification)
     with transaction.atomic():
         ticket = Ticket(
@@ -100,7 +104,8 @@ def create_ticket(actor, *, title, description="", requester=None, channel=None,
             setattr(ticket, name, value)
         ticket.priority = _check_priority(classification, ticket.impact, ticket.urgency)
         apply_sla(ticket)
-        ticket.full_clean()
+        # The foreign keys were just loaded and checked above; the database guards them too.
+        ticket.full_clean(exclude=["organisation", "requester", "created_by", "service", "team", "assignee"])
         ticket.save()
     return ticket
 

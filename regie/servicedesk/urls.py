@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, handling_views, views
+from . import conversation_views, dashboard_views, handling_views, views
 
 app_name = "servicedesk"
 
@@ -14,4 +14,12 @@ urlpatterns = [
     path("<str:reference>/escalate/", handling_views.escalate_view, name="ticket-escalate"),
     path("<str:reference>/escalations/<int:pk>/outcome/", handling_views.escalation_outcome_view,
          name="escalation-outcome"),
+    path("<str:reference>/reply/", views.TicketReplyView.as_view(), name="ticket-reply"),
+    path("<str:reference>/attachments/<int:pk>/", conversation_views.attachment_download,
+         name="attachment-download"),
+    path("<str:reference>/merge/", conversation_views.merge_view, name="ticket-merge"),
+    path("<str:reference>/children/", conversation_views.link_child_view, name="ticket-link-child"),
+    path("<str:reference>/children/<str:child>/unlink/", conversation_views.unlink_child_view,
+         name="ticket-unlink-child"),
+    path("<str:reference>/rating/", conversation_views.rating_view, name="ticket-rating"),
 ]

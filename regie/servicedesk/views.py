@@ -11,6 +11,7 @@ from regie.core.models import AuditRecord
 
 from . import services
 from .choices import TicketStatus
+from .conversation_views import ReplyForm, conversation_context
 from .filtersets import TicketFilterSet
 from .forms import TicketCreateForm, TicketUpdateForm
 from .handling_views import handling_context
@@ -76,6 +77,7 @@ class TicketDetailView(ScopedDetailView):
         context["can_edit"] = bool(services.editable_fields(self.request.user, ticket))
         context["out_of_scope_answer"] = out_of_scope_answer(ticket.service)
         context.update(handling_context(self.request, ticket))
+        context.update(conversation_context(self.request, ticket, kwargs.get("reply_form")))
         context["history"] = AuditRecord.objects.for_user(self.request.user).filter(
             content_type__app_label="servicedesk", content_type__model="ticket", object_id=str(ticket.pk)
         ).select_related("actor")[:50]
@@ -135,7 +137,9 @@ class TicketUpdateView(ScopedDetailView, FormView):
             )
         except services.ConflictError as exc:
             form.add_error(None, str(exc))
-            return self.form_invalid(form)
+            response = self.form_invalid(form)
+            response.status_code = 409
+            return response
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.form_invalid(form)
@@ -149,3 +153,33 @@ def _add_errors(form, exc):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class TicketReplyView(TicketDetailView):
+    """POST a reply or internal note (with attachments) from the call page. Works without
+    JavaScript: success redirects back to the timeline, errors re-render the page (400)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        from . import conversation
+
+        ticket = self.get_object()
+        form = ReplyForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                conversation.add_message(
+                    request.user, ticket, form.message_body(), internal=form.cleaned_data.get("internal") or False,
+                    files=request.FILES.getlist("files"),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("You may not reply to this call."))
+            else:
+                messages.success(request, _("Your message has been added."))
+                return redirect(f"{ticket.get_absolute_url()}#timeline")
+        self._object = Ticket.objects.for_user(request.user).select_related(
+            "organisation", "requester", "created_by", "service", "team", "assignee"
+        ).get(pk=ticket.pk)
+        return self.render_to_response(self.get_context_data(reply_form=form), status=400)

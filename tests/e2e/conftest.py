@@ -43,6 +43,7 @@ def chromium_path():
 
 @pytest.fixture
 def browser(chromium_path, monkeypatch):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
@@ -52,6 +53,9 @@ def browser(chromium_path, monkeypatch):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # A connection the test opened while Playwright ran otherwise stays open (seen on
+        # PostgreSQL), and the test database cannot be dropped at the end of the session.
+        connections.close_all()
 
 
 @dataclass

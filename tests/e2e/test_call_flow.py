@@ -52,7 +52,8 @@ def test_call_from_registration_to_english_and_hidden_from_another_municipality(
 ):
     from playwright.sync_api import expect
 
-    employee = make_user(venlo, "employee", password=PASSWORD, first_name="Femke", last_name="Janssen")
+    employee = make_user(venlo, "employee", password=PASSWORD, first_name="Femke", last_name="Janssen",
+                         preferred_language="nl")
     employee_device = enrol_authenticator(employee)
     outsider = make_user(roermond, "account_manager", password=PASSWORD, first_name="Ruud", last_name="Peeters")
     outsider_device = enrol_authenticator(outsider)
