@@ -23,7 +23,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import services
+from . import notifications, services
 from .choices import ResolutionCode, TicketStatus
 from .models import (
     Attachment,
@@ -303,6 +303,7 @@ def add_message(actor, ticket, body, internal=False, files=(), now=None):
                 stored_paths.append(path)
             if not internal:
                 _after_public_reply(actor, ticket, now)
+                notifications.replied(message)
     except BaseException:
         for path in stored_paths:
             default_storage.delete(path)

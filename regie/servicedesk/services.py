@@ -9,6 +9,7 @@ from regie.catalogue.models import Service
 from regie.catalogue.services import priority_for
 from regie.core.models import Organisation, Team, User
 
+from . import notifications
 from .choices import PAUSED_STATUSES, TRANSITIONS, TicketStatus
 from .models import ReferenceSequence, Ticket, TicketPause
 from .sla import apply_sla
@@ -107,6 +108,8 @@ def create_ticket(actor, *, title, description="", requester=None, channel=None,
         # The foreign keys were just loaded and checked above; the database guards them too.
         ticket.full_clean(exclude=["organisation", "requester", "created_by", "service", "team", "assignee"])
         ticket.save()
+        notifications.created(ticket)
+        notifications.assigned(ticket, actor)
     return ticket
 
 
@@ -150,6 +153,7 @@ def update_ticket(actor, ticket, changes, *, expected_version=None, now=None):
             raise ConflictError(_("Someone else changed this call in the meantime. Reload and try again."))
         _check_references(actor, current.organisation, changes)
         old_status = current.status
+        old_assignee = current.assignee_id
         for name, value in changes.items():
             setattr(current, name, value)
         if {"impact", "urgency", "priority", "priority_reason"} & set(changes):
@@ -163,6 +167,10 @@ def update_ticket(actor, ticket, changes, *, expected_version=None, now=None):
         current.version += 1
         current.full_clean()
         current.save()
+        if current.assignee_id != old_assignee:
+            notifications.assigned(current, actor)
+        if current.status == TicketStatus.RESOLVED and old_status != TicketStatus.RESOLVED:
+            notifications.resolved(current)
     return current
 
 
