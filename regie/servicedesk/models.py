@@ -233,3 +233,37 @@ class TermNotice(models.Model):
 
 
 from .conversation_models import *  # noqa: E402, F403
+
+
+class TimeEntry(ChangeLoggedModel):
+    """Time spent on a call by one person, charged to a participant (usually the call's),
+    possibly as extra-cost work; the finance issue turns these into hours reports."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="time_entries")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("person"))
+    organisation = models.ForeignKey(
+        "core.Organisation", models.PROTECT, related_name="+", verbose_name=_("charged to")
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    extra_cost = models.BooleanField(_("extra-cost work"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TenantManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        base_manager_name = "all_objects"
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        indexes = [models.Index(fields=["organisation", "date"], name="time_entry_org_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, minutes__lte=24 * 60), name="time_entry_minutes_range"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.minutes} min"
