@@ -37,6 +37,16 @@ def english_by_default():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def fresh_catalogue_cache():
+    """Each test's database differs: never reuse another test's cached SLA configuration."""
+    from regie.catalogue.services import forget_config
+
+    forget_config()
+    yield
+    forget_config()
+
+
 @pytest.fixture
 def provider(db):
     return ProviderFactory()

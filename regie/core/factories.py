@@ -53,6 +53,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.groups.add(*Group.objects.filter(name__in=extracted))
             self.__dict__.pop("_role_codes", None)
+            self.__dict__.pop("_perm_cache", None)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

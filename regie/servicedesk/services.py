@@ -48,8 +48,18 @@ def is_agent(actor):
 def requester_choices(actor):
     """Who `actor` may register a call for: agents anyone, others only themselves."""
     if is_agent(actor):
-        return User.objects.for_user(actor).filter(is_active=True)
-    return User.objects.filter(pk=actor.pk)
+        return User.objects.for_user(actor).filter(is_active=True).select_related("organisation")
+    return User.objects.filter(pk=actor.pk).select_related("organisation")
+
+
+def may_register_for(actor, requester):
+    """The rule behind requester_choices, answered without a query where it can be:
+    provider agents see every person, so any active person will do."""
+    if requester.pk == actor.pk:
+        return True
+    if is_agent(actor):
+        return requester.is_active
+    return False
 
 
 def _check_priority(values, impact, urgency):
@@ -73,7 +83,7 @@ def create_ticket(actor, *, title, description="", requester=None, channel=None,
     if not actor.has_perm("servicedesk.add_ticket"):
         raise PermissionDenied(_("You may not register calls."))
     requester = requester or actor
-    if requester.pk != actor.pk and not requester_choices(actor).filter(pk=requester.pk).exists():
+    if not may_register_for(actor, requester):
         raise ValidationError({"requester": _("You may not register a call for this person.")})
     if requester.organisation_id is None:
         raise ValidationError({"requester": _("This person belongs to no organisation.")})
