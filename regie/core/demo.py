@@ -198,10 +198,17 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
                 resolution_text="Opgelost." if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) else "",
             )
             apply_sla(ticket)
+            resolved_at = closed_at = None
+            if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and ticket.resolution_due_at:
+                # Most calls are resolved within the term; some are not.
+                resolved_at = min(now, created + (ticket.resolution_due_at - created) * rng.uniform(0.05, 1.25))
+                closed_at = min(now, resolved_at + timedelta(days=2)) if status == TicketStatus.CLOSED else None
             Ticket.all_objects.filter(pk=ticket.pk).update(
                 updated_at=created + age / 3,
                 response_due_at=ticket.response_due_at,
                 resolution_due_at=None if ticket.is_paused else ticket.resolution_due_at,
                 sla_paused_since=created + age / 2 if ticket.is_paused else None,
+                resolved_at=resolved_at,
+                closed_at=closed_at,
             )
     return logins
