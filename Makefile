@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 .PHONY: run test install assets lint clean
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) scripts/bootstrap_venv.py $(VENV)
 
 $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
