@@ -10,6 +10,7 @@ SCHEDULE = {
     "audit retention": ("regie.core.apply_audit_retention", lambda: 24 * 60 * 60),
     "watch SLA terms": ("regie.servicedesk.check_terms", lambda: 5 * 60),
     "deliver outbox": ("regie.integrations.deliver_pending", lambda: 60),
+    "calamity updates": ("regie.servicedesk.calamity_updates", lambda: 60),
 }
 
 

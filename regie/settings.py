@@ -268,6 +268,8 @@ REGIE_SLA_WARN_SHARE = float(env("REGIE_SLA_WARN_SHARE", "0.75"))
 REGIE_ATTACHMENT_MAX_BYTES = env_int("REGIE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 REGIE_ATTACHMENT_MAX_COUNT = env_int("REGIE_ATTACHMENT_MAX_COUNT", 5)
 REGIE_ATTACHMENT_SCANNER = env("REGIE_ATTACHMENT_SCANNER", "")
+# Days after resolution in which the caller (or their manager) may reopen a call from the portal.
+REGIE_REOPEN_DAYS = env_int("REGIE_REOPEN_DAYS", 5)
 
 # --- API ------------------------------------------------------------------------------------
 API_VERSION = "1.0.0"
@@ -302,6 +304,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX_TRIM": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Impact and urgency share one scale: one enum in the schema, not two names for it.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "regie.catalogue.choices.Level"},
     "OAS_VERSION": "3.0.3",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set-language"),
     path("health/", health.health, name="health"),
     path("calls/", include("regie.servicedesk.urls")),
+    path("calamities/", include("regie.servicedesk.calamity_urls")),
     path("catalogue/", include("regie.catalogue.urls")),
     path("notifications/", include("regie.integrations.urls")),
     path("", include("regie.core.urls")),

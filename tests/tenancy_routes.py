@@ -203,6 +203,14 @@ def _child_ticket_of_a(world):
     return TicketFactory(requester=world.a_person, title=f"Deelmelding {world.canary}", parent=world.ticket)
 
 
+def _time_entry_of_a(world):
+    from regie.servicedesk.models import TimeEntry
+
+    return TimeEntry.all_objects.create(
+        ticket=world.ticket, person=world.provider_staff, organisation=world.venlo, minutes=30, note=world.canary,
+    )
+
+
 def _api_token_of_a(world):
     from regie.api.models import ApiToken
 
@@ -233,6 +241,25 @@ def _notification_of_a(world):
 
     return NotificationFactory(user=world.a_person, title=f"Melding {world.canary}", body=world.canary,
                                url=world.ticket.get_absolute_url())
+
+
+def _calamity_of_a(world):
+    """A virus outbreak affecting A, from A's call, with a logged decision and communication."""
+    from regie.servicedesk import calamity
+
+    outbreak = calamity.declare(
+        world.provider_staff, title=f"Virusuitbraak {world.canary}", kind="virus_outbreak", ticket=world.ticket,
+        description=world.canary,
+    )
+    calamity.add_decision(world.provider_staff, outbreak, decision=f"Mailserver uit {world.canary}",
+                          decision_type="shut_down")
+    calamity.add_communication(world.provider_staff, outbreak, organisation=world.venlo, channel="phone",
+                               message=f"Gebeld {world.canary}")
+    return outbreak
+
+
+def _calamity(world):
+    return {"pk": world.once("calamity", _calamity_of_a).pk}
 
 
 ROUTES: dict[str, Route] = {
@@ -284,6 +311,33 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"reference": w.ticket.reference, "child": w.once("child", _child_ticket_of_a).reference},
     ),
     "servicedesk:ticket-rating": Route(DETAIL, kwargs=_reference, method="POST"),
+    "servicedesk:ticket-reopen": Route(DETAIL, kwargs=_reference, method="POST"),
+    "servicedesk:time-entry-add": Route(DETAIL, kwargs=_reference, method="POST"),
+    "servicedesk:time-entry-update": Route(
+        DETAIL, method="POST",
+        kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.once("time-entry", _time_entry_of_a).pk},
+    ),
+    "servicedesk:time-entry-delete": Route(
+        DETAIL, method="POST",
+        kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.once("time-entry", _time_entry_of_a).pk},
+        note="the entry is someone else's: provider staff get 400 (refused), B 404",
+    ),
+    "servicedesk:ticket-triage": Route(DETAIL, kwargs=_reference, note="decision tree; provider agents only"),
+    # --- calamities (provider staff; A's contacts read the ones affecting A) ---
+    "calamity:list": Route(LIST, provider_sees_canary=True, seen_by=A_AND_PROVIDER),
+    "calamity:declare": Route(LIST, note="provider agents only; offers participants and staff"),
+    "calamity:detail": Route(DETAIL, kwargs=_calamity, seen_by=A_AND_PROVIDER),
+    "calamity:status": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:link-incident": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:add-participant": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:add-crisis-team": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:add-decision": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:add-communication": Route(DETAIL, kwargs=_calamity, method="POST"),
+    "calamity:complete-phase": Route(
+        DETAIL, method="POST",
+        kwargs=lambda w: {"pk": _calamity(w)["pk"], "phase_pk": w.once("calamity", _calamity_of_a).phases.first().pk},
+    ),
+    "calamity:close": Route(DETAIL, kwargs=_calamity),
     # --- service catalogue ---
     "catalogue:service-list": Route(LIST, provider_sees_canary=True),
     "catalogue:service-detail": Route(DETAIL, kwargs=lambda w: {"pk": w.once("service", _service_of_a).pk}),
@@ -308,6 +362,11 @@ ROUTES: dict[str, Route] = {
     ),
     "api:ticket-list": Route(LIST, query={"q": "{probe}"}, provider_sees_canary=True, seen_by=A_AND_PROVIDER),
     "api:ticket-detail": Route(DETAIL, kwargs=_reference, seen_by=A_AND_PROVIDER),
+    "api:ticket-messages": Route(DETAIL, kwargs=_reference, seen_by=A_AND_PROVIDER),
+    "api:ticket-time-entries": Route(DETAIL, kwargs=_reference, seen_by=A_AND_PROVIDER),
+    "api:ticket-escalations": Route(DETAIL, kwargs=_reference, seen_by=A_AND_PROVIDER),
+    "api:ticket-transfers": Route(DETAIL, kwargs=_reference, method="POST"),
+    "api:ticket-reopen": Route(DETAIL, kwargs=_reference, method="POST"),
     "api:organisation-list": Route(LIST, provider_sees_canary=True),
     "api:organisation-detail": Route(DETAIL, kwargs=lambda w: {"pk": w.venlo.pk}, seen_by=A_AND_PROVIDER),
     "api:person-list": Route(LIST, provider_sees_canary=True, seen_by=A_AND_PROVIDER),

@@ -6,9 +6,11 @@ from regie.catalogue.choices import Level, Priority
 from regie.catalogue.models import Service
 from regie.core.choices import OrganisationKind
 from regie.core.models import Organisation, Team, User
-from regie.servicedesk import services
-from regie.servicedesk.choices import TicketChannel, TicketKind, TicketStatus
-from regie.servicedesk.models import Ticket
+from regie.servicedesk import services, time_entries
+from regie.servicedesk.choices import ResolutionCode, TicketChannel, TicketKind, TicketStatus
+from regie.servicedesk.conversation import BODY_MAX_CHARS
+from regie.servicedesk.models import Escalation, Ticket, TicketMessage, TicketTransfer, TimeEntry
+from regie.servicedesk.portal import REASON_MAX_CHARS as REOPEN_REASON_MAX_CHARS
 
 from .base import StrictFieldsMixin
 
@@ -82,6 +84,16 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     team = ScopedTeamField(required=False, allow_null=True, help_text=_("Service desk only."))
     assignee = AssigneeField(required=False, allow_null=True, help_text=_("Service desk only."))
+    extraCost = serializers.BooleanField(source="extra_cost", required=False, help_text=_("Service desk only."))
+    resolutionCode = serializers.ChoiceField(
+        source="resolution_code", choices=ResolutionCode.choices, required=False, allow_blank=True,
+        help_text=_("Service desk only; required (with resolutionText) to set the status to resolved."),
+    )
+    resolutionText = serializers.CharField(
+        source="resolution_text", required=False, allow_blank=True, max_length=10_000,
+        help_text=_("Service desk only."),
+    )
+    resolvedAt = serializers.DateTimeField(source="resolved_at", read_only=True)
     responseDueAt = serializers.DateTimeField(source="response_due_at", read_only=True)
     resolutionDueAt = serializers.DateTimeField(source="resolution_due_at", read_only=True)
     version = serializers.IntegerField(
@@ -93,9 +105,10 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         fields = [
             "reference", "organisation", "requester", "createdBy", "title", "description",
             "status", "channel", "kind", "service", "impact", "urgency", "priority", "priorityReason",
-            "team", "assignee", "responseDueAt", "resolutionDueAt", "createdAt", "updatedAt", "version",
+            "team", "assignee", "extraCost", "resolutionCode", "resolutionText", "resolvedAt",
+            "responseDueAt", "resolutionDueAt", "createdAt", "updatedAt", "version",
         ]
-        read_only_fields = ["reference", "organisation", "createdBy", "createdAt", "updatedAt"]
+        read_only_fields = ["reference", "organisation", "createdBy", "resolvedAt", "createdAt", "updatedAt"]
 
     def create(self, validated_data):
         actor = self.context["request"].user
@@ -116,3 +129,136 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             return services.update_ticket(actor, instance, validated_data, expected_version=version)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_domain_errors(exc, self.fields)) from exc
+
+
+# --- the service desk: conversation, time, hand-over, escalation, reopen ----------------------
+
+
+class AttachmentSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    contentType = serializers.CharField(source="content_type", read_only=True)
+
+
+class TicketMessageSerializer(serializers.ModelSerializer):
+    internal = serializers.BooleanField(source="is_internal", read_only=True,
+                                        help_text=_("Internal notes are only ever shown to the service desk."))
+    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    authorName = serializers.CharField(source="author.get_full_name", read_only=True)
+    body = serializers.CharField(source="body_html", read_only=True, help_text=_("Sanitised HTML."))
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    attachments = AttachmentSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TicketMessage
+        fields = ["id", "internal", "author", "authorName", "body", "createdAt", "attachments"]
+        read_only_fields = fields
+
+
+class TicketMessageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    body = serializers.CharField(max_length=BODY_MAX_CHARS,
+                                 help_text=_("Plain text or simple HTML (bold, lists, links); the rest is removed."))
+    internal = serializers.BooleanField(default=False, help_text=_("An internal note (service desk only)."))
+
+
+class TicketMessagePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TicketMessageSerializer(many=True)
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    person = serializers.PrimaryKeyRelatedField(read_only=True)
+    personName = serializers.CharField(source="person.get_full_name", read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The participant charged."))
+    extraCost = serializers.BooleanField(source="extra_cost", read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "person", "personName", "organisation", "date", "minutes", "extraCost", "note", "createdAt"]
+        read_only_fields = fields
+
+
+class ParticipantField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Organisation.objects.for_user(self.context["request"].user)
+
+
+class TimeEntryCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=time_entries.MAX_MINUTES)
+    date = serializers.DateField(required=False, help_text=_("Defaults to today; at most 60 days back."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=time_entries.NOTE_MAX_CHARS)
+    extraCost = serializers.BooleanField(source="extra_cost", default=False)
+    organisation = ParticipantField(
+        required=False, pk_field=serializers.IntegerField(),
+        help_text=_("Defaults to (and must be) the call's organisation."),
+    )
+
+
+class TimeSheetSerializer(serializers.Serializer):
+    totalMinutes = serializers.IntegerField(help_text=_("All time booked on the call."))
+    extraCostMinutes = serializers.IntegerField(help_text=_("Of which extra-cost work."))
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TimeEntrySerializer(many=True, help_text=_("The entries; empty for participants, who see totals."))
+
+
+STEP_HELP = _("1 = incident manager, 2 = team lead helpdesk & service management, "
+              "3 = ICT manager and the participant's representative.")
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    fromTeam = serializers.PrimaryKeyRelatedField(source="from_team", read_only=True)
+    toTeam = serializers.PrimaryKeyRelatedField(source="to_team", read_only=True)
+    supplierReference = serializers.CharField(source="supplier_reference", read_only=True)
+    contractTerms = serializers.CharField(source="contract_terms", read_only=True)
+    transferredBy = serializers.PrimaryKeyRelatedField(source="transferred_by", read_only=True)
+    transferredAt = serializers.DateTimeField(source="transferred_at", read_only=True)
+
+    class Meta:
+        model = TicketTransfer
+        fields = ["id", "fromTeam", "toTeam", "note", "supplierReference", "contractTerms", "transferredBy",
+                  "transferredAt"]
+        read_only_fields = fields
+
+
+class TransferCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    toTeam = ScopedTeamField(source="to_team", pk_field=serializers.IntegerField())
+    note = serializers.CharField(help_text=_("Hand-over note for the next line."))
+    supplierReference = serializers.CharField(
+        source="supplier_reference", required=False, allow_blank=True, max_length=100,
+        help_text=_("Required for a hand-over to a supplier (3rd line)."),
+    )
+    contractTerms = serializers.CharField(source="contract_terms", required=False, allow_blank=True, max_length=300)
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    step = serializers.IntegerField(read_only=True, help_text=STEP_HELP)
+    raisedBy = serializers.PrimaryKeyRelatedField(source="raised_by", read_only=True)
+    raisedAt = serializers.DateTimeField(source="raised_at", read_only=True)
+    closedAt = serializers.DateTimeField(source="closed_at", read_only=True)
+    closedBy = serializers.PrimaryKeyRelatedField(source="closed_by", read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = ["id", "step", "reason", "raisedBy", "raisedAt", "outcome", "closedAt", "closedBy"]
+        read_only_fields = fields
+
+
+class EscalationCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    # An integer rather than an enum: its values 1-3 would clash with the impact/urgency enum.
+    step = serializers.IntegerField(min_value=1, max_value=3, help_text=STEP_HELP)
+    reason = serializers.CharField(max_length=5000)
+
+
+class EscalationPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EscalationSerializer(many=True)
+
+
+class ReopenSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=REOPEN_REASON_MAX_CHARS,
+                                   help_text=_("Why the call is not solved; added to the call as a reply."))

@@ -1,25 +1,44 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.renderers import OpenApiJsonRenderer2
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import exceptions, filters
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework import exceptions, filters, serializers
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from regie.core.models import Organisation, User
-from regie.servicedesk import services
+from regie.servicedesk import conversation, escalation, portal, services, time_entries
 from regie.servicedesk.filtersets import TicketFilterSet
-from regie.servicedesk.models import Ticket
+from regie.servicedesk.models import Attachment, Ticket, TicketMessage, TimeEntry
 
 from .base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from .pagination import KeysetCursorPagination
 from .problems import problem_response
-from .serializers import OrganisationSerializer, PersonSerializer, TicketSerializer
+from .serializers import (
+    EscalationCreateSerializer,
+    EscalationPageSerializer,
+    EscalationSerializer,
+    OrganisationSerializer,
+    PersonSerializer,
+    ReopenSerializer,
+    TicketMessageCreateSerializer,
+    TicketMessagePageSerializer,
+    TicketMessageSerializer,
+    TicketSerializer,
+    TimeEntryCreateSerializer,
+    TimeEntrySerializer,
+    TimeSheetSerializer,
+    TransferCreateSerializer,
+    TransferSerializer,
+    _domain_errors,
+)
 
 
 class Conflict(exceptions.APIException):
@@ -30,6 +49,22 @@ class Conflict(exceptions.APIException):
 
 class NameCursorPagination(KeysetCursorPagination):
     ordering = ("name", "id")
+
+
+class NestedCursorPagination(KeysetCursorPagination):
+    """Lists under a call (messages, time entries, escalations): oldest first."""
+
+    ordering = ("created_at", "id")
+
+    def get_ordering(self, request, queryset, view):
+        # Not the call list's ordering (the view's OrderingFilter): the nested list's own.
+        return tuple(self.ordering)
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="Opaque cursor from `next` or `previous`."),
+    OpenApiParameter("pageSize", int, description="Rows per page (at most 100)."),
+]
 
 
 class OrganisationViewSet(ScopedReadOnlyViewSet):
@@ -92,6 +127,122 @@ class TicketViewSet(ScopedModelViewSet):
             serializer.save()
         except services.ConflictError as exc:
             raise Conflict(str(exc)) from exc
+
+    # --- the life of a call: conversation, time, hand-over, escalation, reopen -------------
+    # Each goes through the same service functions as the call page; the call itself is
+    # looked up in the caller's scope first (another municipality's call is a 404).
+
+    def _page(self, queryset, serializer_class, ordering, **extra):
+        paginator = NestedCursorPagination()
+        paginator.ordering = ordering
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        response = paginator.get_paginated_response(data)
+        if extra:
+            response.data = {**extra, **response.data}
+        return response
+
+    def _domain(self, action, serializer=None):
+        """Run a service call; its refusals become problem responses with invalidParams."""
+        try:
+            return action()
+        except DjangoValidationError as exc:
+            fields = serializer.fields if serializer is not None else {}
+            raise serializers.ValidationError(_domain_errors(exc, fields)) from exc
+        except (Ticket.DoesNotExist, TimeEntry.DoesNotExist) as exc:
+            raise exceptions.NotFound() from exc
+        except services.ConflictError as exc:
+            raise Conflict(str(exc)) from exc
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    @extend_schema(methods=["GET"], operation_id="tickets_messages_list", summary="Replies and notes of a call",
+                   parameters=CURSOR_PARAMETERS, responses={200: TicketMessagePageSerializer},
+                   description="Oldest first. Internal notes are listed to the service desk only.")
+    @extend_schema(methods=["POST"], summary="Reply to a call, or add an internal note",
+                   request=TicketMessageCreateSerializer, responses={201: TicketMessageSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="messages", url_name="messages")
+    def messages(self, request, reference=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            queryset = (
+                TicketMessage.objects.for_user(request.user).filter(ticket=ticket)
+                .select_related("author")
+                .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.unrestricted().order_by("id")))
+            )
+            return self._page(queryset, TicketMessageSerializer, ("created_at", "id"))
+        serializer = self._input(TicketMessageCreateSerializer)
+        data = serializer.validated_data
+        message = self._domain(lambda: conversation.add_message(
+            request.user, ticket, data["body"], internal=data["internal"]), serializer)
+        return Response(TicketMessageSerializer(message).data, status=201)
+
+    @extend_schema(methods=["GET"], operation_id="tickets_time_entries_list", summary="Time spent on a call",
+                   parameters=CURSOR_PARAMETERS, responses={200: TimeSheetSerializer},
+                   description="Totals for everyone who sees the call; the entries (who booked what) "
+                               "for the service desk only.")
+    @extend_schema(methods=["POST"], summary="Book time on a call (service desk)",
+                   request=TimeEntryCreateSerializer, responses={201: TimeEntrySerializer})
+    @action(detail=True, methods=["get", "post"], url_path="time-entries", url_name="time-entries")
+    def time_entries(self, request, reference=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            totals = time_entries.totals_for(request.user, ticket)
+            return self._page(
+                time_entries.entries_for(request.user, ticket), TimeEntrySerializer, ("date", "id"),
+                totalMinutes=totals.total_minutes, extraCostMinutes=totals.extra_cost_minutes,
+            )
+        serializer = self._input(TimeEntryCreateSerializer)
+        data = serializer.validated_data
+        entry = self._domain(lambda: time_entries.register_time(
+            request.user, ticket, data["minutes"], date=data.get("date"), note=data.get("note", ""),
+            extra_cost=data["extra_cost"], organisation=data.get("organisation"),
+        ), serializer)
+        return Response(TimeEntrySerializer(entry).data, status=201)
+
+    @extend_schema(summary="Hand a call over to another line (service desk)",
+                   request=TransferCreateSerializer, responses={201: TransferSerializer})
+    @action(detail=True, methods=["post"], url_path="transfers", url_name="transfers")
+    def transfers(self, request, reference=None):
+        ticket = self.get_object()
+        if not services.is_agent(request.user):
+            # Before the input: a caller choosing among teams they cannot see would get a 400.
+            raise exceptions.PermissionDenied(_("Only the service desk hands calls over."))
+        serializer = self._input(TransferCreateSerializer)
+        self._domain(lambda: escalation.transfer(request.user, ticket, **serializer.validated_data), serializer)
+        transfer = ticket.transfers.order_by("-transferred_at", "-id").first()
+        return Response(TransferSerializer(transfer).data, status=201)
+
+    @extend_schema(methods=["GET"], operation_id="tickets_escalations_list", summary="Escalation steps of a call",
+                   parameters=CURSOR_PARAMETERS, responses={200: EscalationPageSerializer})
+    @extend_schema(methods=["POST"], summary="Escalate a call one step",
+                   request=EscalationCreateSerializer, responses={201: EscalationSerializer},
+                   description="Step 1 may be raised by the caller's manager; steps 2 and 3 by the service desk, "
+                               "one step at a time.")
+    @action(detail=True, methods=["get", "post"], url_path="escalations", url_name="escalations")
+    def escalations(self, request, reference=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            return self._page(ticket.escalations.all(), EscalationSerializer, ("raised_at", "id"))
+        serializer = self._input(EscalationCreateSerializer)
+        data = serializer.validated_data
+        raised = self._domain(lambda: escalation.escalate(
+            request.user, ticket, step=data["step"], reason=data["reason"]), serializer)
+        return Response(EscalationSerializer(raised).data, status=201)
+
+    @extend_schema(summary="Reopen a resolved call (the caller or their manager)",
+                   request=ReopenSerializer, responses={200: TicketSerializer},
+                   description="Within REGIE_REOPEN_DAYS of resolution; the reason is added as a reply.")
+    @action(detail=True, methods=["post"], url_path="reopen", url_name="reopen")
+    def reopen(self, request, reference=None):
+        ticket = self.get_object()
+        serializer = self._input(ReopenSerializer)
+        reopened = self._domain(lambda: portal.reopen_ticket(request.user, ticket, serializer.validated_data["reason"]),
+                                serializer)
+        return Response(TicketSerializer(reopened, context=self.get_serializer_context()).data)
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):

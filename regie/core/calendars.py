@@ -6,10 +6,17 @@ arithmetic walks whole days and their few opening intervals, so its cost grows w
 the number of days spanned, never with the number of minutes. Local opening times are
 turned into real instants day by day, so daylight-saving days are 23 or 25 hours long
 exactly as a wall clock says. Pure functions: no database access.
+
+For speed, each calendar also keeps the intervals of a couple of years at a time as
+integers (a `_Timeline`), with the working time before each: a deadline is then two
+binary searches instead of a walk, which matters when thousands of open calls are
+recomputed after a calendar change. Terms reaching beyond a timeline fall back to the
+day-by-day walk.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +29,10 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A guard against endless loops on absurd input (≈ 30 years of days).
 MAX_DAYS = 11_000
 END_OF_DAY = time.max  # opening "until 24:00" is written as time.max
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Each timeline covers the local days of this many calendar years from January 1st.
+TIMELINE_YEARS = 2
 
 
 class CalendarError(ValueError):
@@ -33,6 +44,48 @@ def dutch_public_holidays(year: int) -> frozenset[date]:
     """Dutch public holidays of one year (New Year, Easter, King's Day, Ascension,
     Whitsun, Christmas; Liberation Day as the `holidays` package defines it)."""
     return frozenset(holidays.country_holidays("NL", years=year).keys())
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """Working intervals of a stretch of days as microseconds since the epoch, with the
+    working time before each interval, so that both questions below are a bisect."""
+
+    last: int  # instants up to here are covered
+    starts: list[int]
+    ends: list[int]
+    worked_before: list[int]  # working time in the timeline before interval i starts
+    worked_through: list[int]  # ... and when it ends
+
+    @classmethod
+    def build(cls, calendar: WorkingCalendar, first_day: date, last_day: date) -> _Timeline:
+        starts, ends, worked_before, worked_through = [], [], [], []
+        worked = 0
+        day = first_day
+        while day < last_day:
+            for start_at, end_at in calendar.intervals_on(day):
+                starts.append(_micros(start_at))
+                ends.append(_micros(end_at))
+                worked_before.append(worked)
+                worked += ends[-1] - starts[-1]
+                worked_through.append(worked)
+            day += timedelta(days=1)
+        last = _micros(_local_instant(last_day, time(0, 0), calendar.timezone))
+        return cls(last, starts, ends, worked_before, worked_through)
+
+    def worked_until(self, at: int) -> int:
+        """Working time in the timeline before the instant `at`."""
+        index = bisect_right(self.starts, at) - 1
+        if index < 0:
+            return 0
+        return self.worked_before[index] + min(at, self.ends[index]) - self.starts[index]
+
+    def instant_worked(self, worked: int) -> int | None:
+        """The first instant by which `worked` working time has passed (None: not in this timeline)."""
+        index = bisect_left(self.worked_through, worked)
+        if index == len(self.worked_through):
+            return None
+        return self.starts[index] + worked - self.worked_before[index]
 
 
 @dataclass(frozen=True)
@@ -63,6 +116,8 @@ class WorkingCalendar:
                 total += _span_length(start, end)
         if total <= timedelta():
             raise CalendarError("a calendar without any working time cannot measure a term")
+        # Not a field: a cache of timelines by first year, filled on demand.
+        object.__setattr__(self, "_timelines", {})
 
     # --- construction helpers -----------------------------------------------------------
     @classmethod
@@ -117,12 +172,32 @@ class WorkingCalendar:
             day += timedelta(days=1)
         raise CalendarError("no working time found within the search horizon")
 
+    def _timeline(self, instant: datetime) -> _Timeline:
+        """The timeline covering `instant` and at least a year after it. Keyed by the UTC
+        year; it starts a local day early, so it covers that year's instants in any zone."""
+        year = instant.astimezone(UTC).year
+        timeline = self._timelines.get(year)
+        if timeline is None:
+            timeline = _Timeline.build(self, date(year - 1, 12, 31), date(year + TIMELINE_YEARS, 1, 1))
+            self._timelines[year] = timeline
+        return timeline
+
     # --- questions -----------------------------------------------------------------------
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which `duration` of working time after `start` has passed."""
-        start = _aware(start)
+        if start.tzinfo is None:
+            raise CalendarError("instants must carry a time zone")
         if duration < timedelta():
             raise CalendarError("a term cannot be negative")
+        if not duration:
+            return start.astimezone(UTC)
+        timeline = self._timeline(start)
+        end = timeline.instant_worked(timeline.worked_until(_micros(start)) + duration // MICROSECOND)
+        if end is not None:
+            return EPOCH + timedelta(microseconds=end)
+        return self._add_working_time_by_days(_aware(start), duration)
+
+    def _add_working_time_by_days(self, start: datetime, duration: timedelta) -> datetime:
         remaining = duration
         if remaining == timedelta():
             return start
@@ -141,6 +216,13 @@ class WorkingCalendar:
         start, end = _aware(start), _aware(end)
         if end <= start:
             return timedelta()
+        timeline = self._timeline(start)
+        end_at = _micros(end)
+        if end_at <= timeline.last:
+            return timedelta(microseconds=timeline.worked_until(end_at) - timeline.worked_until(_micros(start)))
+        return self._working_time_between_by_days(start, end)
+
+    def _working_time_between_by_days(self, start: datetime, end: datetime) -> timedelta:
         total = timedelta()
         day = start.astimezone(self.timezone).date() - timedelta(days=1)
         last_day = end.astimezone(self.timezone).date()
@@ -185,6 +267,12 @@ def _local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     skipped in spring lands one hour later, and an ambiguous autumn time takes its
     first occurrence; both keep instants in wall-clock order."""
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _micros(instant: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float rounding)."""
+    delta = instant - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _aware(instant: datetime) -> datetime:

@@ -16,18 +16,21 @@ class AccessibleFormMixin:
             if isinstance(widget, forms.HiddenInput):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else (
-                "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control")
+                # RadioSelect also covers CheckboxSelectMultiple (its subclass).
+                "form-check-input" if isinstance(widget, forms.CheckboxInput | forms.RadioSelect) else "form-control")
             classes = widget.attrs.get("class", "").split()
             if css not in classes:
                 classes.append(css)
             described = []
+            # The ids form_field.html gives the help and error texts (prefix included).
+            field_id = self[name].auto_id or f"id_{name}"
             if field.help_text:
-                described.append(f"id_{name}_help")
+                described.append(f"{field_id}_help")
             if name in errors:
                 widget.attrs["aria-invalid"] = "true"
                 if "is-invalid" not in classes:
                     classes.append("is-invalid")
-                described.append(f"id_{name}_error")
+                described.append(f"{field_id}_error")
             widget.attrs["class"] = " ".join(classes)
             if described:
                 widget.attrs["aria-describedby"] = " ".join(described)

@@ -267,3 +267,13 @@ class TimeEntry(ChangeLoggedModel):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.minutes} min"
+
+
+from .calamity_models import (  # noqa: E402, F401
+    Calamity,
+    CalamityCommunication,
+    CalamityDecision,
+    CalamityPhase,
+    DecisionTreeNode,
+    TriageResult,
+)

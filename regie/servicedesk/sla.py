@@ -7,9 +7,11 @@ While a pause is open the clock stands still and the resolution deadline is empt
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from regie.core.calendars import WorkingCalendar
+
+from .choices import TicketStatus
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,21 @@ def compute_deadlines(
     response_due = calendar.add_working_minutes(start, response_minutes)
     if any(end is None for _start, end in pauses):
         return Deadlines(response_due, None)
-    paused = calendar.paused_total((max(a, start), b) for a, b in pauses)
-    resolution_due = calendar.add_working_time(start, timedelta(minutes=resolution_minutes) + paused)
+    resolution_due = calendar.add_working_minutes(start, resolution_minutes)
+    # The clock stands still while paused, so each pause that begins before the clock has
+    # run out moves the deadline on by its working time. A pause that begins after the
+    # deadline has passed moves nothing: the term was already exceeded (otherwise waiting
+    # for the caller after a breach would hide the breach).
+    counted_until = start
+    for pause_start, pause_end in sorted(pauses):
+        pause_start = max(pause_start, counted_until)  # overlapping pauses count once
+        if pause_start >= resolution_due:
+            break
+        if pause_end > pause_start:
+            resolution_due = calendar.add_working_time(
+                resolution_due, calendar.working_time_between(pause_start, pause_end)
+            )
+            counted_until = pause_end
     return Deadlines(response_due, resolution_due)
 
 
@@ -52,3 +67,151 @@ def apply_sla(ticket):
     ticket.response_due_at = deadlines.response_due_at
     ticket.resolution_due_at = deadlines.resolution_due_at
     return calendar
+
+
+RECOMPUTE_CHUNK = 2000
+
+
+def recompute_open_deadlines(calendar=None, *, chunk_size=RECOMPUTE_CHUNK) -> int:
+    """Recompute the stored deadlines of open calls after their calendar (a
+    `BusinessCalendar`; None: every open call) or SLA targets changed. Returns how many
+    calls got new deadlines.
+
+    In bulk: per chunk of calls one query for the calls, one for their pauses and one
+    UPDATE ... FROM (VALUES ...) for the calls whose deadlines changed. Deadlines are
+    derived data, so no audit record per call; one record says what was recomputed.
+    A call changed meanwhile (its version moved on) is not overwritten but read again.
+    """
+    from regie.catalogue.services import forget_config
+
+    from .models import Ticket
+
+    forget_config()  # the change may have been made in another process
+    open_calls = Ticket.all_objects.filter(status__in=TicketStatus.open_values())
+    if calendar is not None:
+        open_calls = open_calls.filter(_measured_in(calendar))
+    terms = _TermsCache()
+    written = 0
+    last_id = 0
+    while True:
+        rows = list(
+            open_calls.filter(pk__gt=last_id).order_by("pk").values_list(*_RECOMPUTE_COLUMNS)[:chunk_size]
+        )
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        stale = rows
+        for _attempt in range(3):
+            count, stale = _recompute_chunk(stale, terms)
+            written += count
+            if not stale:
+                break
+            stale = list(Ticket.all_objects.filter(pk__in=[row[0] for row in stale]).values_list(*_RECOMPUTE_COLUMNS))
+    _audit_recompute(calendar, written)
+    return written
+
+
+_RECOMPUTE_COLUMNS = (
+    "id", "version", "created_at", "service_id", "organisation_id", "priority", "response_due_at",
+    "resolution_due_at",
+)
+
+
+def _measured_in(calendar):
+    """Which calls `calendar_for` measures in this calendar: the services that use it, and
+    for a helpdesk's hours that organisation's calls on services without a calendar."""
+    from django.db.models import Q
+
+    measured = Q(service__calendar=calendar)
+    if calendar.organisation_id:
+        measured |= Q(organisation_id=calendar.organisation_id) & (
+            Q(service__isnull=True) | Q(service__calendar__isnull=True)
+        )
+    return measured
+
+
+class _TermsCache:
+    """(calendar, response minutes, resolution minutes) per service, organisation and
+    priority, through the catalogue's own rules; a few dozen combinations at most."""
+
+    def __init__(self):
+        from regie.catalogue.models import Service
+
+        self.services = {service.pk: service for service in Service.objects.unrestricted().only("pk", "calendar")}
+        self.known = {}
+
+    def __call__(self, service_id, organisation_id, priority):
+        key = (service_id, organisation_id, priority)
+        if key not in self.known:
+            from regie.catalogue.services import calendar_for, sla_target_for
+            from regie.core.models import Organisation
+
+            service = self.services.get(service_id)
+            organisation = Organisation(pk=organisation_id)  # only its pk is read
+            target = sla_target_for(service, organisation, priority)
+            self.known[key] = (
+                calendar_for(service, organisation),
+                target.response_minutes if target else None,
+                target.resolution_minutes if target else None,
+            )
+        return self.known[key]
+
+
+def _recompute_chunk(rows, terms):
+    """Compute and write one chunk. Returns (calls written, rows whose version moved on)."""
+    from django.db import connection
+
+    from .models import Ticket, TicketPause
+
+    pauses = {}
+    for ticket_id, started_at, ended_at in (
+        TicketPause.objects.filter(ticket_id__in=[row[0] for row in rows])
+        .order_by("started_at")
+        .values_list("ticket_id", "started_at", "ended_at")
+    ):
+        pauses.setdefault(ticket_id, []).append((started_at, ended_at))
+    changed = []
+    for ticket_id, version, created_at, service_id, organisation_id, priority, response_due, resolution_due in rows:
+        calendar, response_minutes, resolution_minutes = terms(service_id, organisation_id, priority)
+        deadlines = compute_deadlines(
+            calendar, created_at, response_minutes, resolution_minutes, pauses.get(ticket_id, ())
+        )
+        if (deadlines.response_due_at, deadlines.resolution_due_at) != (response_due, resolution_due):
+            changed.append((ticket_id, version, deadlines.response_due_at, deadlines.resolution_due_at))
+    if not changed:
+        return 0, []
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    if connection.vendor == "postgresql":
+        row_sql = "(%s, %s, %s::timestamptz, %s::timestamptz)"
+        values = "v (id, version, response, resolution)"
+        v_id, v_version, v_response, v_resolution = "v.id", "v.version", "v.response", "v.resolution"
+    else:  # SQLite names the columns of VALUES column1, column2, ...
+        row_sql = "(%s, %s, %s, %s)"
+        values = "v"
+        v_id, v_version, v_response, v_resolution = "v.column1", "v.column2", "v.column3", "v.column4"
+    params = []
+    for ticket_id, version, response_due, resolution_due in changed:
+        params += [ticket_id, version, adapt(response_due), adapt(resolution_due)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET response_due_at = {v_response}, resolution_due_at = {v_resolution} "  # noqa: S608
+            f"FROM (VALUES {', '.join([row_sql] * len(changed))}) AS {values} "
+            f"WHERE {table}.id = {v_id} AND {table}.version = {v_version} RETURNING {table}.id",
+            params,
+        )
+        written_ids = {row[0] for row in cursor.fetchall()}
+    # Rows the UPDATE skipped were changed meanwhile (their version moved on): read again.
+    stale_ids = {ticket_id for ticket_id, *_rest in changed} - written_ids
+    stale = [row for row in rows if row[0] in stale_ids]
+    return len(written_ids), stale
+
+
+def _audit_recompute(calendar, written):
+    from regie.core.audit import write_record
+
+    if written:
+        write_record(
+            "update", instance=calendar, changes={"recomputed_open_calls": written},
+            message=f"SLA deadlines of {written} open calls recomputed",
+        )

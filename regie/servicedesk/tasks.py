@@ -7,3 +7,11 @@ def check_terms():
     from .escalation import check_terms as reconcile
 
     return reconcile()
+
+
+@shared_task(name="regie.servicedesk.calamity_updates")
+def calamity_updates():
+    """Progress updates on open calamities to the affected participants; once per slot."""
+    from .calamity import send_due_updates
+
+    return send_due_updates()

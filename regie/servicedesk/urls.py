@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conversation_views, dashboard_views, handling_views, views
+from . import calamity_views, conversation_views, dashboard_views, handling_views, portal_views, time_views, views
 
 app_name = "servicedesk"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("<str:reference>/children/<str:child>/unlink/", conversation_views.unlink_child_view,
          name="ticket-unlink-child"),
     path("<str:reference>/rating/", conversation_views.rating_view, name="ticket-rating"),
+    path("<str:reference>/triage/", calamity_views.triage_view, name="ticket-triage"),
+    path("<str:reference>/reopen/", portal_views.reopen_view, name="ticket-reopen"),
+    path("<str:reference>/time-entries/", time_views.time_entry_add, name="time-entry-add"),
+    path("<str:reference>/time-entries/<int:pk>/edit/", time_views.time_entry_update, name="time-entry-update"),
+    path("<str:reference>/time-entries/<int:pk>/delete/", time_views.time_entry_delete, name="time-entry-delete"),
 ]

@@ -115,3 +115,31 @@ def open_session(browser, live_server, request):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def signed_in(open_session):
+    """`signed_in(name, user, path)`: a browser session signed in through the real pages
+    (password, then a code from a freshly enrolled TOTP authenticator), left on `path`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+    from signin_helpers import PASSWORD, next_unused_code
+
+    def sign_in(name, user, path="/calls/"):
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="Telefoon", defaults={"confirmed": True}
+        )
+        session = open_session(name)
+        page = session.page
+        page.goto(path)
+        expect(page).to_have_url(re.compile(r"/account/login/"))
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.press("#id_password", "Enter")
+        expect(page).to_have_url(re.compile(r"/account/mfa/verify/"))
+        page.fill("#id_code", next_unused_code(device))
+        page.press("#id_code", "Enter")
+        expect(page).to_have_url(re.compile(re.escape(path) + r"$"))
+        return session
+
+    return sign_in
