@@ -31,8 +31,11 @@ MAX_DAYS = 11_000
 END_OF_DAY = time.max  # opening "until 24:00" is written as time.max
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-# Each timeline covers the local days of this many calendar years from January 1st.
-TIMELINE_YEARS = 2
+NO_TIME = timedelta()
+# Timelines cover spans of a year (plus the next year, so a term of up to a year of
+# working time never has to leave the timeline it starts in).
+TIMELINE_DAYS = 366
+TIMELINE_SPAN = TIMELINE_DAYS * 86_400 * 1_000_000  # microseconds
 
 
 class CalendarError(ValueError):
@@ -172,32 +175,68 @@ class WorkingCalendar:
             day += timedelta(days=1)
         raise CalendarError("no working time found within the search horizon")
 
-    def _timeline(self, instant: datetime) -> _Timeline:
-        """The timeline covering `instant` and at least a year after it. Keyed by the UTC
-        year; it starts a local day early, so it covers that year's instants in any zone."""
-        year = instant.astimezone(UTC).year
-        timeline = self._timelines.get(year)
+    def _timeline(self, at: int) -> _Timeline:
+        """The timeline covering the instant `at` (microseconds) and at least a year after it.
+        Timelines are numbered by spans of TIMELINE_SPAN from the epoch; each starts a day
+        early and ends a day late, so the local days around the span's ends are whole."""
+        number = at // TIMELINE_SPAN
+        timeline = self._timelines.get(number)
         if timeline is None:
-            timeline = _Timeline.build(self, date(year - 1, 12, 31), date(year + TIMELINE_YEARS, 1, 1))
-            self._timelines[year] = timeline
+            first_day = (EPOCH + number * TIMELINE_SPAN * MICROSECOND).date() - timedelta(days=1)
+            timeline = _Timeline.build(self, first_day, first_day + timedelta(days=2 * TIMELINE_DAYS + 2))
+            self._timelines[number] = timeline
         return timeline
 
     # --- questions -----------------------------------------------------------------------
-    def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant at which `duration` of working time after `start` has passed."""
+    def add_working_time(self, start: datetime, duration: timedelta, pauses=()) -> datetime:
+        """The instant at which `duration` of working time after `start` has passed.
+
+        The clock stands still during `pauses` ((start, end) periods, all ended): a pause
+        that begins before the time has run out moves the result on by the working time
+        it covers; one that begins later moves nothing."""
         if start.tzinfo is None:
             raise CalendarError("instants must carry a time zone")
-        if duration < timedelta():
+        if duration < NO_TIME:
             raise CalendarError("a term cannot be negative")
-        if not duration:
-            return start.astimezone(UTC)
-        timeline = self._timeline(start)
-        end = timeline.instant_worked(timeline.worked_until(_micros(start)) + duration // MICROSECOND)
+        # Fast path, in whole microseconds on the cached timeline.
+        at = _micros(start)
+        timeline = self._timelines.get(at // TIMELINE_SPAN) or self._timeline(at)
+        worked = timeline.worked_until(at) + duration // MICROSECOND
+        end = timeline.instant_worked(worked) if duration else at
+        counted_until = at  # a pause overlapping an earlier one counts once
+        for pause_start, pause_end in sorted(pauses) if pauses else ():
+            if end is None:
+                break
+            if pause_end is None:
+                raise CalendarError("a pause that has not ended has no length yet")
+            paused_from, paused_until = max(_micros(pause_start), counted_until), _micros(pause_end)
+            if paused_from >= end:
+                break
+            if paused_until > paused_from:
+                if paused_until > timeline.last:
+                    end = None
+                    break
+                worked += timeline.worked_until(paused_until) - timeline.worked_until(paused_from)
+                end = timeline.instant_worked(worked)
+                counted_until = paused_until
         if end is not None:
-            return EPOCH + timedelta(microseconds=end)
-        return self._add_working_time_by_days(_aware(start), duration)
+            return EPOCH + end * MICROSECOND
+        return self._add_working_time_by_days(_aware(start), duration, pauses)
 
-    def _add_working_time_by_days(self, start: datetime, duration: timedelta) -> datetime:
+    def _add_working_time_by_days(self, start: datetime, duration: timedelta, pauses=()) -> datetime:
+        """The same as add_working_time, walking day by day (for terms beyond a timeline)."""
+        end = self._walk_working_time(start, duration)
+        counted_until = start
+        for pause_start, pause_end in sorted(pauses):
+            paused_from, paused_until = max(_aware(pause_start), counted_until), _aware(pause_end)
+            if paused_from >= end:
+                break
+            if paused_until > paused_from:
+                end = self._walk_working_time(end, self._working_time_between_by_days(paused_from, paused_until))
+                counted_until = paused_until
+        return end
+
+    def _walk_working_time(self, start: datetime, duration: timedelta) -> datetime:
         remaining = duration
         if remaining == timedelta():
             return start
@@ -216,10 +255,10 @@ class WorkingCalendar:
         start, end = _aware(start), _aware(end)
         if end <= start:
             return timedelta()
-        timeline = self._timeline(start)
-        end_at = _micros(end)
+        start_at, end_at = _micros(start), _micros(end)
+        timeline = self._timeline(start_at)
         if end_at <= timeline.last:
-            return timedelta(microseconds=timeline.worked_until(end_at) - timeline.worked_until(_micros(start)))
+            return (timeline.worked_until(end_at) - timeline.worked_until(start_at)) * MICROSECOND
         return self._working_time_between_by_days(start, end)
 
     def _working_time_between_by_days(self, start: datetime, end: datetime) -> timedelta:

@@ -121,15 +121,22 @@ def timeline(user, ticket):
         entries.append({"type": "attachment", "at": attachment.created_at, "attachment": attachment})
     records = AuditRecord.objects.unrestricted().filter(
         content_type=ContentType.objects.get_for_model(Ticket), object_id=str(ticket.pk), changes__has_key="status"
-    ).only("timestamp", "actor_label", "changes", "action")
+    ).select_related("actor").only(
+        "timestamp", "actor_label", "changes", "action", "actor__first_name", "actor__last_name", "actor__username"
+    )
     for record in records:
         old, new = (record.changes.get("status") or [None, None])[:2]
         entries.append({
-            "type": "status", "at": record.timestamp, "actor": record.actor_label,
+            "type": "status", "at": record.timestamp,
+            "actor": str(record.actor) if record.actor_id and record.actor else record.actor_label,
             "old": _status_label(old) if old else None, "new": _status_label(new),
         })
     for transfer in ticket.transfers.select_related("from_team", "to_team", "transferred_by"):
         entries.append({"type": "transfer", "at": transfer.transferred_at, "transfer": transfer})
+    for escalation in ticket.escalations.select_related("raised_by", "closed_by"):
+        entries.append({"type": "escalation", "at": escalation.raised_at, "escalation": escalation})
+        if escalation.closed_at:
+            entries.append({"type": "escalation_outcome", "at": escalation.closed_at, "escalation": escalation})
     entries.sort(key=lambda entry: entry["at"])
     return entries
 

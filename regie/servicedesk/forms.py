@@ -87,7 +87,10 @@ class TicketUpdateForm(TicketFieldsMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=TicketChannel.choices)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Level.choices, coerce=int)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Level.choices, coerce=int)
-    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int,
+        help_text=_("Left unchanged, it follows a new impact or urgency through the matrix."),
+    )
     priority_reason = forms.CharField(label=_("Reason for the priority"), max_length=300, required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team"), required=False)
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assignee"), required=False)

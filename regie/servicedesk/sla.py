@@ -7,7 +7,7 @@ While a pause is open the clock stands still and the resolution deadline is empt
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from regie.core.calendars import WorkingCalendar
 
@@ -32,21 +32,9 @@ def compute_deadlines(
     response_due = calendar.add_working_minutes(start, response_minutes)
     if any(end is None for _start, end in pauses):
         return Deadlines(response_due, None)
-    resolution_due = calendar.add_working_minutes(start, resolution_minutes)
-    # The clock stands still while paused, so each pause that begins before the clock has
-    # run out moves the deadline on by its working time. A pause that begins after the
-    # deadline has passed moves nothing: the term was already exceeded (otherwise waiting
-    # for the caller after a breach would hide the breach).
-    counted_until = start
-    for pause_start, pause_end in sorted(pauses):
-        pause_start = max(pause_start, counted_until)  # overlapping pauses count once
-        if pause_start >= resolution_due:
-            break
-        if pause_end > pause_start:
-            resolution_due = calendar.add_working_time(
-                resolution_due, calendar.working_time_between(pause_start, pause_end)
-            )
-            counted_until = pause_end
+    # The clock stands still while paused; a pause that begins after the deadline has
+    # passed moves nothing (waiting for the caller after a breach does not undo it).
+    resolution_due = calendar.add_working_time(start, timedelta(minutes=resolution_minutes), pauses)
     return Deadlines(response_due, resolution_due)
 
 

@@ -17,14 +17,16 @@ document.addEventListener("DOMContentLoaded", () => {
       data: {
         labels: data.labels,
         datasets: data.series.map((serie, i) => ({
-          label: serie.label, data: serie.data, spanGaps: true,
+          // clip: false, so a point at 100 % is not cut in half by the chart's edge.
+          label: serie.label, data: serie.data, spanGaps: true, clip: false,
           backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length],
         })),
       },
       options: {
         animation: false, maintainAspectRatio: false, locale,
         scales: {
-          x: { stacked },
+          // offset: a single month sits mid-chart instead of on the y axis.
+          x: { stacked, offset: true },
           y: { stacked, beginAtZero: true, ticks: { precision: 0, callback: (v) => `${v}${unit}` },
                max: unit === "%" ? 100 : undefined },
         },
