@@ -82,19 +82,21 @@ def recompute_open_deadlines(calendar=None, *, chunk_size=RECOMPUTE_CHUNK) -> in
     written = 0
     last_id = 0
     while True:
-        rows = list(
-            open_calls.filter(pk__gt=last_id).order_by("pk").values_list(*_RECOMPUTE_COLUMNS)[:chunk_size]
-        )
+        chunk = open_calls.filter(pk__gt=last_id).order_by("pk")
+        rows = list(chunk.values_list(*_RECOMPUTE_COLUMNS)[:chunk_size])
         if not rows:
             break
         last_id = rows[-1][0]
-        stale = rows
-        for _attempt in range(3):
-            count, stale = _recompute_chunk(stale, terms)
-            written += count
+        # The pauses of the same calls, by subquery (no list of thousands of ids to send).
+        count, stale = _recompute_chunk(rows, terms, chunk.values("pk")[:chunk_size])
+        written += count
+        for _attempt in range(2):
             if not stale:
                 break
-            stale = list(Ticket.all_objects.filter(pk__in=[row[0] for row in stale]).values_list(*_RECOMPUTE_COLUMNS))
+            stale_ids = [row[0] for row in stale]
+            stale = list(Ticket.all_objects.filter(pk__in=stale_ids).values_list(*_RECOMPUTE_COLUMNS))
+            count, stale = _recompute_chunk(stale, terms, stale_ids)
+            written += count
     _audit_recompute(calendar, written)
     return written
 
@@ -145,15 +147,14 @@ class _TermsCache:
         return self.known[key]
 
 
-def _recompute_chunk(rows, terms):
-    """Compute and write one chunk. Returns (calls written, rows whose version moved on)."""
-    from django.db import connection
-
-    from .models import Ticket, TicketPause
+def _recompute_chunk(rows, terms, ticket_ids):
+    """Compute and write one chunk (`ticket_ids`: the ids of `rows`, or a subquery giving
+    them). Returns (calls written, rows whose version moved on meanwhile)."""
+    from .models import TicketPause
 
     pauses = {}
     for ticket_id, started_at, ended_at in (
-        TicketPause.objects.filter(ticket_id__in=[row[0] for row in rows])
+        TicketPause.objects.filter(ticket_id__in=ticket_ids)
         .order_by("started_at")
         .values_list("ticket_id", "started_at", "ended_at")
     ):
@@ -168,31 +169,40 @@ def _recompute_chunk(rows, terms):
             changed.append((ticket_id, version, deadlines.response_due_at, deadlines.resolution_due_at))
     if not changed:
         return 0, []
-    adapt = connection.ops.adapt_datetimefield_value
+    written_ids = _write_deadlines(changed)
+    # Rows the UPDATE skipped were changed meanwhile (their version moved on).
+    stale_ids = {ticket_id for ticket_id, *_rest in changed} - written_ids
+    return len(written_ids), [row for row in rows if row[0] in stale_ids]
+
+
+def _write_deadlines(changed):
+    """One UPDATE for (id, version, response due, resolution due) rows, only where the
+    version is still the one read. Returns the ids written."""
+    from django.db import connection
+
+    from .models import Ticket
+
     table = connection.ops.quote_name(Ticket._meta.db_table)
+    assignments = "response_due_at = v.response, resolution_due_at = v.resolution"
     if connection.vendor == "postgresql":
-        row_sql = "(%s, %s, %s::timestamptz, %s::timestamptz)"
-        values = "v (id, version, response, resolution)"
-        v_id, v_version, v_response, v_resolution = "v.id", "v.version", "v.response", "v.resolution"
-    else:  # SQLite names the columns of VALUES column1, column2, ...
-        row_sql = "(%s, %s, %s, %s)"
-        values = "v"
-        v_id, v_version, v_response, v_resolution = "v.column1", "v.column2", "v.column3", "v.column4"
-    params = []
-    for ticket_id, version, response_due, resolution_due in changed:
-        params += [ticket_id, version, adapt(response_due), adapt(resolution_due)]
+        # Four arrays instead of four parameters per row: far less to send and parse.
+        ids, versions, responses, resolutions = (list(column) for column in zip(*changed, strict=True))
+        source = ("unnest(%s::bigint[], %s::integer[], %s::timestamptz[], %s::timestamptz[]) "
+                  "AS v (id, version, response, resolution)")
+        params = [ids, versions, responses, resolutions]
+    else:  # SQLite: a VALUES list, its columns renamed by a subquery
+        adapt = connection.ops.adapt_datetimefield_value
+        rows_sql = ", ".join(["(%s, %s, %s, %s)"] * len(changed))
+        source = (f"(SELECT column1 AS id, column2 AS version, column3 AS response, column4 AS resolution "
+                  f"FROM (VALUES {rows_sql})) AS v")  # noqa: S608 - placeholders only
+        params = [value for row in changed for value in (row[0], row[1], adapt(row[2]), adapt(row[3]))]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET response_due_at = {v_response}, resolution_due_at = {v_resolution} "  # noqa: S608
-            f"FROM (VALUES {', '.join([row_sql] * len(changed))}) AS {values} "
-            f"WHERE {table}.id = {v_id} AND {table}.version = {v_version} RETURNING {table}.id",
+            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608 - fixed identifiers only
+            f"WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id",
             params,
         )
-        written_ids = {row[0] for row in cursor.fetchall()}
-    # Rows the UPDATE skipped were changed meanwhile (their version moved on): read again.
-    stale_ids = {ticket_id for ticket_id, *_rest in changed} - written_ids
-    stale = [row for row in rows if row[0] in stale_ids]
-    return len(written_ids), stale
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _audit_recompute(calendar, written):

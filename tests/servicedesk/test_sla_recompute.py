@@ -137,7 +137,7 @@ def test_a_call_changed_meanwhile_is_not_overwritten(agent, caller, venlo_hours)
     open_later(venlo_hours, 10)
     Ticket.all_objects.filter(pk=ticket.pk).update(version=ticket.version + 1)  # someone saved it
 
-    written, stale = sla._recompute_chunk([row], sla._TermsCache())
+    written, stale = sla._recompute_chunk([row], sla._TermsCache(), [ticket.pk])
 
     assert (written, stale) == (0, [row])
     assert Ticket.all_objects.get(pk=ticket.pk).response_due_at == at(2026, 11, 23, 13, 0)
