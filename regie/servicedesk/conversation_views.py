@@ -20,6 +20,7 @@ from regie.core.models import AuditRecord
 from . import conversation, services
 from .choices import TicketStatus
 from .models import Attachment, CannedResponse, SatisfactionRating, Ticket, TicketMerge, TicketMessage
+from .page_actions import apply_form_action, rerender_call_page
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -171,36 +172,6 @@ def _visible_ticket(request, reference):
     return get_object_or_404(Ticket.objects.for_user(request.user), reference=reference)
 
 
-def _failed(request, reference):
-    """Re-render the call page with the error messages, as a 400 (nothing was written)."""
-    from .views import TicketDetailView
-
-    view = TicketDetailView()
-    view.setup(request, reference=reference)
-    response = view.get(request, reference=reference)
-    response.status_code = 400
-    return response
-
-
-def _report(request, form, action, success):
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return False
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-        return False
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
-        return False
-    messages.success(request, success)
-    return True
-
-
 # --- attachment download --------------------------------------------------------------------
 
 
@@ -247,9 +218,9 @@ def merge_view(request, reference):
         except Ticket.DoesNotExist as exc:
             raise Http404 from exc
 
-    if _report(request, MergeForm(request.POST), act, _("The call has been merged.")):
+    if apply_form_action(request, MergeForm(request.POST), act, _("The call has been merged.")):
         return redirect(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)
 
 
 @login_required
@@ -265,9 +236,9 @@ def link_child_view(request, reference):
             raise ValidationError(_("There is no call %(reference)s.") % {"reference": data["child"]})
         conversation.link_child(request.user, ticket, child)
 
-    if _report(request, LinkChildForm(request.POST), act, _("The child call has been linked.")):
+    if apply_form_action(request, LinkChildForm(request.POST), act, _("The child call has been linked.")):
         return redirect(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)
 
 
 @login_required
@@ -290,6 +261,6 @@ def rating_view(request, reference):
     def act(data):
         conversation.rate_ticket(request.user, ticket, data["score"], data.get("comment", ""))
 
-    if _report(request, RatingForm(request.POST), act, _("Thank you for your rating.")):
+    if apply_form_action(request, RatingForm(request.POST), act, _("Thank you for your rating.")):
         return redirect(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)

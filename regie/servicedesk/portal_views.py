@@ -51,11 +51,9 @@ def reopen_view(request, reference):
 
 
 def _failed(request, reference, status=400):
-    from .time_views import _failed as render_failed
+    from .page_actions import rerender_call_page
 
-    response = render_failed(request, reference)
-    response.status_code = status
-    return response
+    return rerender_call_page(request, reference, status=status)
 
 
 def reopen_context(request, ticket):

@@ -2,9 +2,8 @@
 and the totals a participant sees. The rules live in time_entries.py."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from regie.core.forms import AccessibleFormMixin
 
 from . import time_entries
 from .models import Ticket
+from .page_actions import apply_form_action, rerender_call_page
 
 
 class TimeEntryForm(AccessibleFormMixin, forms.Form):
@@ -45,36 +45,6 @@ def _entry(request, ticket, pk):
     return get_object_or_404(time_entries.entries_for(request.user, ticket), pk=pk)
 
 
-def _failed(request, reference):
-    """The call page again with the reasons as messages, as a 400 (nothing was written)."""
-    from .views import TicketDetailView
-
-    view = TicketDetailView()
-    view.setup(request, reference=reference)
-    response = view.get(request, reference=reference)
-    response.status_code = 400
-    return response
-
-
-def _run(request, form, action, success):
-    if form is not None and not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return False
-    try:
-        action(form.cleaned_data if form is not None else None)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-        return False
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
-        return False
-    messages.success(request, success)
-    return True
-
-
 def _back(ticket):
     return redirect(f"{ticket.get_absolute_url()}#time-entries")
 
@@ -92,9 +62,9 @@ def time_entry_add(request, reference):
             extra_cost=data.get("extra_cost", False),
         )
 
-    if _run(request, TimeEntryForm(request.POST), act, _("The time has been booked.")):
+    if apply_form_action(request, TimeEntryForm(request.POST), act, _("The time has been booked.")):
         return _back(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)
 
 
 @login_required
@@ -110,9 +80,9 @@ def time_entry_update(request, reference, pk):
             changes["date"] = data["date"]
         time_entries.update_time_entry(request.user, entry, changes)
 
-    if _run(request, form, act, _("The time entry has been changed.")):
+    if apply_form_action(request, form, act, _("The time entry has been changed.")):
         return _back(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)
 
 
 @login_required
@@ -124,9 +94,9 @@ def time_entry_delete(request, reference, pk):
     def act(_data):
         time_entries.delete_time_entry(request.user, entry)
 
-    if _run(request, None, act, _("The time entry has been removed.")):
+    if apply_form_action(request, None, act, _("The time entry has been removed.")):
         return _back(ticket)
-    return _failed(request, reference)
+    return rerender_call_page(request, reference)
 
 
 def time_context(request, ticket):
