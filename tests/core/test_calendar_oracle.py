@@ -209,3 +209,30 @@ def test_around_the_clock_agrees_with_the_minute_walk():
     for start, response, resolution, pauses in cases(seed=7, count=500):
         expected = oracle_deadlines(table, start, response, resolution, pauses)
         assert product_deadlines(calendar, start, response, resolution, pauses) == expected
+
+
+def test_a_pause_after_the_deadline_does_not_move_it():
+    """Found by the oracle: the resolution deadline used to move on by every pause, also
+    one that began after the term had run out, so waiting for the caller hid a breach."""
+    calendar = WorkingCalendar(weekly_hours=OFFICE_HOURS)
+    monday_nine = datetime(2026, 11, 23, 9, 0, tzinfo=AMS)
+    later_pause = (datetime(2026, 11, 24, 9, 0, tzinfo=AMS), datetime(2026, 11, 26, 9, 0, tzinfo=AMS))
+    deadlines = compute_deadlines(calendar, monday_nine, 30, 240, [later_pause])
+    assert deadlines.resolution_due_at == datetime(2026, 11, 23, 13, 0, tzinfo=AMS)
+    earlier_pause = (datetime(2026, 11, 23, 10, 0, tzinfo=AMS), datetime(2026, 11, 23, 11, 0, tzinfo=AMS))
+    deadlines = compute_deadlines(calendar, monday_nine, 30, 240, [earlier_pause, later_pause])
+    # One hour paused before the deadline (13:00 → 14:00); the later pause still moves nothing.
+    assert deadlines.resolution_due_at == datetime(2026, 11, 23, 14, 0, tzinfo=AMS)
+
+
+def test_the_day_by_day_walk_agrees_with_the_timeline():
+    """Terms reaching past a cached timeline fall back to walking day by day: both ways agree."""
+    calendar = WorkingCalendar(weekly_hours=SPLIT_HOURS)
+    for start, _response, resolution, pauses in cases(seed=11, count=300):
+        if any(end is None for _start, end in pauses):
+            continue
+        term = timedelta(minutes=resolution)
+        assert calendar.add_working_time(start, term, pauses) == calendar._add_working_time_by_days(start, term, pauses)
+    long_term = timedelta(days=400)  # ~400 days of working time: beyond any timeline
+    start = datetime(2026, 12, 30, 16, 0, tzinfo=AMS)
+    assert calendar.add_working_time(start, long_term) == calendar._add_working_time_by_days(start, long_term)
