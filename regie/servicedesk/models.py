@@ -51,8 +51,14 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
     """A call (melding): anything registered at the service desk."""
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # No single-column indexes on organisation, requester, team and assignee: the composite
+    # indexes in Meta start with them, and every index costs each write (docs/performance.md).
+    organisation = models.ForeignKey(
+        "core.Organisation", models.PROTECT, related_name="+", verbose_name=_("organisation"), db_index=False
+    )
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="requested_tickets", verbose_name=_("requester")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="requested_tickets", verbose_name=_("requester"),
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("registered by")
@@ -75,11 +81,11 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
         help_text=_("Required when the priority differs from the impact × urgency matrix."),
     )
     team = models.ForeignKey(
-        "core.Team", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("team")
+        "core.Team", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("team"), db_index=False
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("assignee"),
+        verbose_name=_("assignee"), db_index=False,
     )
     extra_cost = models.BooleanField(_("extra-cost work"), default=False)
     resolution_code = models.CharField(

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from regie.integrations import services
@@ -196,6 +196,12 @@ def test_two_concurrent_deliveries_of_one_message_send_it_once(smtp_server):
         try:
             start.wait()
             outcomes.append(deliver(message.pk))
+        except OperationalError as exc:
+            # SQLite's in-memory test database (shared cache) refuses a second writer
+            # with "locked" instead of waiting; that worker sends nothing, as it must.
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            outcomes.append(Outcome.SKIPPED)
         finally:
             close_old_connections()
             connection.close()
