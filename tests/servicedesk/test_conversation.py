@@ -66,26 +66,6 @@ def upload(name, content):
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.REGIE_ATTACHMENT_SCANNER = ""
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def agent(provider, make_user):
-    return make_user(provider, "first_line")
-
-
-@pytest.fixture
-def caller(venlo, make_user):
-    return make_user(venlo, "employee")
-
-
-@pytest.fixture
-def ticket(caller):
-    return TicketFactory(requester=caller)
 
 
 # --- who may write ------------------------------------------------------------------------

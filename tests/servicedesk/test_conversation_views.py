@@ -28,26 +28,6 @@ pytestmark = pytest.mark.django_db
 PDF_BYTES = b"%PDF-1.7\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.REGIE_ATTACHMENT_SCANNER = ""
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def agent(provider, make_user):
-    return make_user(provider, "first_line")
-
-
-@pytest.fixture
-def caller(venlo, make_user):
-    return make_user(venlo, "employee")
-
-
-@pytest.fixture
-def ticket(caller):
-    return TicketFactory(requester=caller)
 
 
 def detail(ticket):
