@@ -5,7 +5,7 @@ calamity (participants' users except the affected participants' contacts, read o
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from .calamity_models import (
     TriageResult,
 )
 from .models import Ticket
+from .page_actions import apply_form_action
 from .services import is_agent
 
 
@@ -299,20 +300,7 @@ def _calamity_for_action(request, pk):
 
 
 def _apply(request, calamity, form, action, success):
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect(calamity)
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
-    else:
-        messages.success(request, success)
+    apply_form_action(request, form, action, success)
     return redirect(calamity)
 
 

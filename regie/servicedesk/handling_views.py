@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +13,7 @@ from regie.core.models import Team
 
 from . import escalation as rules
 from .models import Escalation, EscalationStep, Ticket
+from .page_actions import apply_form_action
 
 
 class TransferForm(AccessibleFormMixin, forms.Form):
@@ -47,17 +47,7 @@ def _ticket(request, reference):
 
 
 def _apply(request, ticket, form, action):
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
-        return redirect(ticket)
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
+    apply_form_action(request, form, action, None)
     return redirect(ticket)
 
 

@@ -18,7 +18,8 @@ def rerender_call_page(request, reference, status=400):
 
 
 def apply_form_action(request, form, action, success):
-    """Validate `form` (or None), call `action(cleaned_data)`; True when it worked."""
+    """Validate `form` (or None), call `action(cleaned_data)`; True when it worked.
+    `success` is the message to show then (None when the action says it itself)."""
     if form is not None and not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -33,5 +34,6 @@ def apply_form_action(request, form, action, success):
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not do this."))
         return False
-    messages.success(request, success)
+    if success:
+        messages.success(request, success)
     return True
