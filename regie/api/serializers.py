@@ -9,7 +9,15 @@ from regie.core.models import Organisation, Team, User
 from regie.servicedesk import services, time_entries
 from regie.servicedesk.choices import ResolutionCode, TicketChannel, TicketKind, TicketStatus
 from regie.servicedesk.conversation import BODY_MAX_CHARS
-from regie.servicedesk.models import Escalation, Ticket, TicketMessage, TicketTransfer, TimeEntry
+from regie.servicedesk.models import (
+    Attachment,
+    CannedResponse,
+    Escalation,
+    Ticket,
+    TicketMessage,
+    TicketTransfer,
+    TimeEntry,
+)
 from regie.servicedesk.portal import REASON_MAX_CHARS as REOPEN_REASON_MAX_CHARS
 
 from .base import StrictFieldsMixin
@@ -123,6 +131,9 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def update(self, instance, validated_data):
         actor = self.context["request"].user
         version = validated_data.pop("version", None)
+        if version is None:
+            # If-Match, already compared by the view; checked again under the row lock.
+            version = self.context.get("if_match_version")
         if "requester" in validated_data:
             raise serializers.ValidationError({"requester": [_("The requester of a call cannot be changed.")]})
         try:
@@ -262,3 +273,66 @@ class EscalationPageSerializer(serializers.Serializer):
 class ReopenSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=REOPEN_REASON_MAX_CHARS,
                                    help_text=_("Why the call is not solved; added to the call as a reply."))
+
+
+# --- attachments and canned responses -------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    contentType = serializers.CharField(source="content_type", read_only=True)
+    message = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The reply or note it came with."))
+    uploadedBy = serializers.PrimaryKeyRelatedField(source="uploaded_by", read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    scanStatus = serializers.CharField(source="scan_status", read_only=True)
+    download = serializers.SerializerMethodField(help_text=_("Where to download the file (after the same access "
+                                                             "check as the call; always as a download)."))
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "contentType", "sha256", "message", "uploadedBy", "createdAt", "scanStatus",
+                  "download"]
+        read_only_fields = fields
+
+    def get_download(self, attachment) -> str:
+        from rest_framework.reverse import reverse
+
+        return reverse("api:ticket-attachment-download",
+                       kwargs={"reference": attachment.ticket.reference, "attachment_id": attachment.pk},
+                       request=self.context.get("request"))
+
+
+class AttachmentPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AttachmentSerializer(many=True)
+
+
+class AttachmentUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+    """multipart/form-data: one or more `files` parts, with an optional message."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=False,
+        help_text=_("The files (repeat the part for several). Limits, types and the malware scan as in the UI."),
+    )
+    body = serializers.CharField(required=False, allow_blank=True, max_length=BODY_MAX_CHARS,
+                                 help_text=_("An optional message the files come with."))
+    internal = serializers.BooleanField(default=False, help_text=_("Attach to an internal note (service desk only)."))
+
+
+class AttachmentUploadResultSerializer(serializers.Serializer):
+    message = TicketMessageSerializer(help_text=_("The reply or note carrying the files."))
+    attachments = AttachmentSerializer(many=True)
+
+
+class CannedResponseSerializer(serializers.ModelSerializer):
+    body = serializers.CharField(read_only=True, help_text=_("The text to put into a reply (simple HTML kept)."))
+    bodyHtml = serializers.CharField(source="body_html", read_only=True, help_text=_("Sanitised HTML, as a reply "
+                                                                                     "shows it."))
+    team = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Only for this team; null for everyone."))
+    teamName = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CannedResponse
+        fields = ["id", "title", "body", "bodyHtml", "team", "teamName"]
+        read_only_fields = fields

@@ -75,3 +75,61 @@ def out_of_scope_answer(service):
     if service is None or not service.is_out_of_scope:
         return ""
     return service.provider_does or _("This is outside the agreement; the provider cannot handle it.")
+
+
+# --- a calendar change moves the deadlines of open calls ------------------------------------
+
+# What a business calendar contributes to a deadline; a change of its name moves nothing.
+SLA_CALENDAR_FIELDS = ("weekly_hours", "public_holidays", "closed_days", "organisation_id")
+
+
+def calendar_changed(calendar, *, deleted=False):
+    """Queue the recomputation of the open calls' deadlines after `calendar` changed (in
+    the background, once the change is committed: the change page answers at once and
+    100,000 open calls take a few seconds). After a deletion every open call is
+    recomputed, since the calls measured in it now fall back to another calendar."""
+    from django.db import transaction
+
+    from regie.servicedesk.tasks import recompute_deadlines
+
+    calendar_id = None if deleted else calendar.pk
+    transaction.on_commit(lambda: recompute_deadlines.delay(calendar_id))
+
+
+def _sla_fields(calendar):
+    return tuple(getattr(calendar, name) for name in SLA_CALENDAR_FIELDS)
+
+
+def _remember_calendar(sender, instance, raw=False, **kwargs):
+    """Before a save: what the stored calendar said (one query; calendars change rarely)."""
+    if raw or instance.pk is None:
+        instance._sla_fields_before = None
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).first()
+    instance._sla_fields_before = _sla_fields(stored) if stored is not None else None
+
+
+def _calendar_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_sla_fields_before", None)
+    # A new calendar only matters as a participant's helpdesk hours (services get theirs later).
+    if (created and instance.organisation_id) or (not created and before != _sla_fields(instance)):
+        calendar_changed(instance)
+
+
+def _calendar_deleted(sender, instance, **kwargs):
+    calendar_changed(instance, deleted=True)
+
+
+def _connect():
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    pre_save.connect(_remember_calendar, sender=BusinessCalendar, dispatch_uid="calendar-remember-sla-fields")
+    post_save.connect(_calendar_saved, sender=BusinessCalendar, dispatch_uid="calendar-saved-recompute")
+    post_delete.connect(_calendar_deleted, sender=BusinessCalendar, dispatch_uid="calendar-deleted-recompute")
+
+
+# Connected on import (the catalogue app imports this module when it is ready); the rule
+# itself is `calendar_changed`, the signals only notice every way a calendar is saved.
+_connect()

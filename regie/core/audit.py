@@ -4,7 +4,8 @@
 `AuditRecord` with the diff after; deletes record the last state. The request's actor
 and address live in a context variable set by `AuditContextMiddleware`; tasks and
 commands set their own with `audit_context(...)`. Bulk changes go through
-`audited_bulk_update` / `audited_delete` so they are recorded too.
+`audited_bulk_update` / `audited_delete` so they are recorded too; code that writes rows
+in bulk itself (imports) records them with `bulk_write_records`.
 """
 
 import contextvars
@@ -13,7 +14,7 @@ import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -55,6 +56,8 @@ def audit_context(actor=None, actor_label="", remote_addr=None, user_agent="", r
 def _jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, bytes):
@@ -182,6 +185,89 @@ class ChangeLoggedModel(models.Model):
         with transaction.atomic(savepoint=False):
             write_record("delete", instance=self, changes=diff(before, {}))
             return super().delete(*args, **kwargs)
+
+
+def bulk_write_records(entries, *, batch_size=2000, changes_are_jsonable=False):
+    """Append many audit records with few statements (imports of thousands of rows).
+
+    `entries` is an iterable of `(action, instance, changes)`; each record holds exactly
+    what `write_record` would have written for it (same actor and request from the audit
+    context, same hash), so the seal chain covers them as usual. All get the same
+    timestamp. Call it inside the transaction that makes the changes. On PostgreSQL the
+    rows go in with COPY, elsewhere with bulk_create. Returns the count.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from .models import AuditRecord
+
+    ctx = current_context()
+    actor = ctx.actor if ctx.actor is not None and getattr(ctx.actor, "is_authenticated", False) else None
+    actor_id = actor.pk if actor is not None else None
+    actor_label = (actor.get_username() if actor is not None else ctx.actor_label or "anonymous")[:200]
+    remote_addr = AuditRecord._meta.get_field("remote_addr").get_prep_value(ctx.remote_addr) or None
+    now = timezone.now()
+    stamp = now.astimezone(UTC).isoformat()
+    content_types = {}
+    use_copy = connection.vendor == "postgresql"
+    columns = ("timestamp", "actor_id", "actor_label", "action", "result", "content_type_id", "object_id",
+               "object_repr", "organisation_id", "changes", "remote_addr", "user_agent", "request_id", "message",
+               "record_hash")
+    batch = []
+    count = 0
+
+    def flush():
+        if not batch:
+            return
+        if use_copy:
+            table = connection.ops.quote_name(AuditRecord._meta.db_table)
+            with connection.cursor() as cursor:
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+        else:
+            AuditRecord.all_objects.bulk_create(
+                [AuditRecord(**dict(zip(columns, row, strict=True)) | {"changes": fields["changes"]})
+                 for row, fields in zip(batch, batch_fields, strict=True)]
+            )
+
+    batch_fields = []
+    for action, instance, changes in entries:
+        model = type(instance)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(instance, for_concrete_model=True).pk
+        fields = {
+            "timestamp": stamp,
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "result": "success",
+            "content_type_id": content_types[model],
+            "object_id": str(instance.pk),
+            "object_repr": str(instance)[:300],
+            "organisation_id": instance.audit_organisation_id() if hasattr(instance, "audit_organisation_id") else None,
+            "changes": (changes or {}) if changes_are_jsonable else _jsonable(changes or {}),
+            "remote_addr": remote_addr,
+            "user_agent": ctx.user_agent,
+            "request_id": ctx.request_id,
+            "message": "",
+        }
+        digest = record_hash(fields)
+        batch.append((
+            now, actor_id, actor_label, action, "success", fields["content_type_id"], fields["object_id"],
+            fields["object_repr"], fields["organisation_id"],
+            json.dumps(fields["changes"]) if use_copy else None, remote_addr, ctx.user_agent, ctx.request_id, "",
+            digest,
+        ))
+        batch_fields.append(fields)
+        if len(batch) >= batch_size:
+            flush()
+            count += len(batch)
+            batch = []
+            batch_fields = []
+    flush()
+    count += len(batch)
+    return count
 
 
 def audited_bulk_update(queryset, **values):

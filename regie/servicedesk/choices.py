@@ -7,12 +7,14 @@ class TicketStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("in progress")
     WAITING_FOR_CALLER = "waiting_for_caller", _("waiting for caller")
     WAITING_FOR_SUPPLIER = "waiting_for_supplier", _("waiting for supplier")
+    # A service request whose approvals are pending (regie/fulfilment): the clock waits.
+    WAITING_FOR_APPROVAL = "waiting_for_approval", _("waiting for approval")
     RESOLVED = "resolved", _("resolved")
     CLOSED = "closed", _("closed")
 
     @classmethod
     def open_values(cls):
-        return [cls.NEW, cls.IN_PROGRESS, cls.WAITING_FOR_CALLER, cls.WAITING_FOR_SUPPLIER]
+        return [cls.NEW, cls.IN_PROGRESS, cls.WAITING_FOR_CALLER, cls.WAITING_FOR_SUPPLIER, cls.WAITING_FOR_APPROVAL]
 
 
 # Bootstrap colour per status, so a badge looks the same on every page.
@@ -21,6 +23,7 @@ STATUS_COLOURS = {
     TicketStatus.IN_PROGRESS: "info",
     TicketStatus.WAITING_FOR_CALLER: "warning",
     TicketStatus.WAITING_FOR_SUPPLIER: "warning",
+    TicketStatus.WAITING_FOR_APPROVAL: "warning",
     TicketStatus.RESOLVED: "success",
     TicketStatus.CLOSED: "secondary",
 }
@@ -34,16 +37,19 @@ class TicketKind(models.TextChoices):
 
 
 # Statuses in which the SLA clock stands still (§ pauses: waiting for someone else).
-PAUSED_STATUSES = {TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER}
+PAUSED_STATUSES = {TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER,
+                   TicketStatus.WAITING_FOR_APPROVAL}
 
 # Which status may follow which. Closing needs a resolution first.
 TRANSITIONS = {
     TicketStatus.NEW: {TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER,
-                       TicketStatus.RESOLVED},
+                       TicketStatus.WAITING_FOR_APPROVAL, TicketStatus.RESOLVED},
     TicketStatus.IN_PROGRESS: {TicketStatus.WAITING_FOR_CALLER, TicketStatus.WAITING_FOR_SUPPLIER,
                                TicketStatus.RESOLVED},
     TicketStatus.WAITING_FOR_CALLER: {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
     TicketStatus.WAITING_FOR_SUPPLIER: {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
+    # Approved: fulfilment starts; rejected (or timed out): the request is closed with the reason.
+    TicketStatus.WAITING_FOR_APPROVAL: {TicketStatus.IN_PROGRESS, TicketStatus.CLOSED},
     TicketStatus.RESOLVED: {TicketStatus.CLOSED, TicketStatus.IN_PROGRESS},
     TicketStatus.CLOSED: set(),
 }

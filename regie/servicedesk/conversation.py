@@ -27,6 +27,7 @@ from . import notifications, services
 from .choices import ResolutionCode, TicketStatus
 from .models import (
     Attachment,
+    CannedResponse,
     MessageKind,
     SatisfactionRating,
     ScanStatus,
@@ -341,6 +342,115 @@ def resume_for_caller(actor, ticket, now):
         current.version += 1
         current.save()
     return current
+
+
+# --- attachments: listing and download -----------------------------------------------------
+
+
+def attachments_for(actor, ticket):
+    """The attachments of a call that `actor` may see (internal notes' only for provider staff)."""
+    return Attachment.objects.for_user(actor).filter(ticket=ticket).select_related("uploaded_by")
+
+
+def download_response(attachment):
+    """The file as a download, never rendered: a safe content type or octet-stream, nosniff,
+    a sandboxing CSP and no caching. The caller has done the access check (attachments_for)."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = default_storage.open(attachment.storage_name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = attachment.content_type if attachment.content_type in SAFE_DOWNLOAD_TYPES else (
+        "application/octet-stream"
+    )
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- canned responses -------------------------------------------------------------------------
+
+CANNED_MANAGE_PERMISSION = "servicedesk.change_cannedresponse"
+CANNED_TITLE_MAX_CHARS = 120
+CANNED_BODY_MAX_CHARS = 10_000
+
+
+def may_manage_canned(actor):
+    """Team leads and Regie's administrators (roles.py) keep the canned responses."""
+    return bool(actor and actor.is_authenticated and services.is_agent(actor)
+                and actor.has_perm(CANNED_MANAGE_PERMISSION))
+
+
+def canned_responses_for(actor):
+    """The active canned responses `actor` may start a reply from: the general ones and
+    those of the actor's own teams. Service desk only; nothing for anyone else."""
+    if not actor or not actor.is_authenticated or not services.is_agent(actor):
+        return CannedResponse.objects.none()
+    from django.db.models import Q
+
+    from regie.core.models import Team
+
+    # Team.all_objects: the user's own team memberships (Team's default manager is fail-closed).
+    own_teams = Team.all_objects.filter(members=actor).values("pk")
+    return CannedResponse.objects.filter(is_active=True).filter(
+        Q(team__isnull=True) | Q(team__in=own_teams)
+    ).select_related("team")
+
+
+def canned_team_choices():
+    """Canned responses are for the provider's own teams (1st line, 2nd line, suppliers)."""
+    from regie.core.models import Team
+
+    return Team.objects.unrestricted().filter(organisation__kind="provider").order_by("line", "name")
+
+
+def clean_canned_body(body):
+    """Keep the text as written (it is pasted into the reply box), but with HTML reduced to
+    the same safe set as replies; the reply is sanitised again when it is posted."""
+    body = (body or "").strip().replace("\r\n", "\n")
+    if LOOKS_LIKE_HTML.search(body):
+        body = nh3.clean(
+            body, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+            link_rel="noopener noreferrer", strip_comments=True,
+        ).strip()
+    return body
+
+
+def save_canned_response(actor, canned=None, *, title, body, team=None, is_active=True):
+    """Create (canned=None) or change a canned response; all fields checked here."""
+    if not may_manage_canned(actor):
+        raise PermissionDenied(_("Only team leads and administrators keep the canned responses."))
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("Give the canned response a title.")
+    elif len(title) > CANNED_TITLE_MAX_CHARS:
+        errors["title"] = _("The title is too long.")
+    if len(body or "") > CANNED_BODY_MAX_CHARS:
+        errors["body"] = _("The text is too long.")
+    cleaned = clean_canned_body(body)
+    if "body" not in errors and not _has_text(cleaned):
+        errors["body"] = _("Write the text of the canned response.")
+    if team is not None and not canned_team_choices().filter(pk=team.pk).exists():
+        errors["team"] = _("Choose one of the service desk's teams.")
+    if errors:
+        raise ValidationError(errors)
+    canned = canned or CannedResponse()
+    canned.title, canned.body, canned.team, canned.is_active = title, cleaned, team, bool(is_active)
+    canned.save()
+    return canned
+
+
+def delete_canned_response(actor, canned):
+    """Nothing refers to a canned response (a reply copies its text), so it may go."""
+    if not may_manage_canned(actor) or not actor.has_perm("servicedesk.delete_cannedresponse"):
+        raise PermissionDenied(_("Only team leads and administrators keep the canned responses."))
+    canned.delete()
 
 
 # --- merge and parent/child ----------------------------------------------------------------

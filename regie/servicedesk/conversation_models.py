@@ -147,8 +147,9 @@ class Attachment(ChangeLoggedModel):
         return reverse("servicedesk:attachment-download", args=[self.ticket.reference, self.pk])
 
 
-class CannedResponse(models.Model):
-    """A standard text agents can start a reply from; optionally for one team."""
+class CannedResponse(ChangeLoggedModel):
+    """A standard text agents can start a reply from; optionally for one team. Provider
+    business, not tenant-owned: only the service desk reads them (conversation.py)."""
 
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))
@@ -163,6 +164,13 @@ class CannedResponse(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def body_html(self):
+        """The text as a reply would show it (sanitised the same way)."""
+        from .conversation import sanitise_html
+
+        return sanitise_html(self.body)
 
 
 class TicketMerge(models.Model):

@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +38,17 @@ class MultipleFileField(forms.FileField):
         return [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
 
 
+class CannedSelect(forms.Select):
+    """Each option carries its text (data-body), which regie/canned.js puts into the message."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-body"] = instance.body
+        return option
+
+
 class ReplyForm(AccessibleFormMixin, forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Message"), required=False, max_length=conversation.BODY_MAX_CHARS,
@@ -46,7 +57,7 @@ class ReplyForm(AccessibleFormMixin, forms.Form):
     )
     canned = forms.ModelChoiceField(
         label=gettext_lazy("Canned response"), queryset=CannedResponse.objects.none(), required=False,
-        help_text=gettext_lazy("Its text is added to the message."),
+        help_text=gettext_lazy("Its text is added to the message."), widget=CannedSelect,
     )
     internal = forms.BooleanField(label=gettext_lazy("Internal note (not visible to the caller)"), required=False)
     # The files themselves come from request.FILES; the field only renders the control.
@@ -55,9 +66,8 @@ class ReplyForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if services.is_agent(user):
-            self.fields["canned"].queryset = CannedResponse.objects.filter(is_active=True).filter(
-                Q(team__isnull=True) | Q(team__members=user)
-            ).distinct()
+            self.fields["canned"].queryset = conversation.canned_responses_for(user)
+            self.fields["canned"].widget.attrs.update({"data-canned-target": "id_body"})
         else:
             del self.fields["canned"]
             del self.fields["internal"]
@@ -164,6 +174,7 @@ def conversation_context(request, ticket, reply_form=None):
         "merge_form": MergeForm() if agent and open_call else None,
         "link_child_form": LinkChildForm() if agent else None,
         "rating": rating,
+        "can_manage_canned": agent and conversation.may_manage_canned(user),
         "rating_form": RatingForm() if rating is None and conversation.may_rate(user, ticket) else None,
     }
 
@@ -180,23 +191,8 @@ def _visible_ticket(request, reference):
 def attachment_download(request, reference, pk):
     """Only after the same scope check as the call; always a download, never rendered."""
     ticket = _visible_ticket(request, reference)
-    attachment = get_object_or_404(Attachment.objects.for_user(request.user), pk=pk, ticket=ticket)
-    from django.core.files.storage import default_storage
-
-    try:
-        handle = default_storage.open(attachment.storage_name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    content_type = attachment.content_type if attachment.content_type in conversation.SAFE_DOWNLOAD_TYPES else (
-        "application/octet-stream"
-    )
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8"
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    attachment = get_object_or_404(conversation.attachments_for(request.user, ticket), pk=pk)
+    return conversation.download_response(attachment)
 
 
 # --- merge, parent/child, rating ------------------------------------------------------------

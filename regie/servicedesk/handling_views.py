@@ -97,10 +97,18 @@ def handling_context(request, ticket):
     escalation_form = EscalationForm(initial={"step": next_step}) if can_escalate else None
     if escalation_form is not None:
         escalation_form.fields["step"].choices = [(next_step.value, next_step.label)]
+    transfer_form = supplier_terms = None
+    if rules.services.is_agent(user) and ticket.is_open:
+        from regie.cmdb.contracts import terms_for_ticket, terms_text
+
+        # The maintenance/warranty contracts of the call's affected items: what the supplier promised.
+        supplier_terms = terms_for_ticket(ticket)
+        transfer_form = TransferForm(user=user, initial={"contract_terms": terms_text(supplier_terms)})
     return {
         "transfers": ticket.transfers.select_related("from_team", "to_team", "transferred_by"),
         "escalations": ticket.escalations.select_related("raised_by", "closed_by"),
-        "transfer_form": TransferForm(user=user) if rules.services.is_agent(user) and ticket.is_open else None,
+        "transfer_form": transfer_form,
+        "supplier_terms": supplier_terms,
         "escalation_form": escalation_form,
         "outcome_form": OutcomeForm() if user.is_provider_staff else None,
     }

@@ -20,7 +20,7 @@ KEBAB_PLURAL = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 # Path segments that are actions on a resource, not resources (NLGov API-10 allows them).
 # "auth/token" issues a token (an action; the tokens themselves are /auth/tokens).
-ACTION_SEGMENTS = {"deadline", "working-minutes", "token", "reopen"}
+ACTION_SEGMENTS = {"deadline", "working-minutes", "token", "reopen", "close", "apply"}
 NAMESPACES = {"auth"}
 IRREGULAR_PLURALS = {"people"}
 

@@ -143,3 +143,95 @@ def test_a_call_changed_meanwhile_is_not_overwritten(agent, caller, venlo_hours)
     assert Ticket.all_objects.get(pk=ticket.pk).response_due_at == at(2026, 11, 23, 13, 0)
     assert sla.recompute_open_deadlines(venlo_hours) == 1  # read again, then written
     assert Ticket.all_objects.get(pk=ticket.pk).response_due_at == at(2026, 11, 23, 14, 0)
+
+
+# --- a calendar change queues the recomputation as a Celery task (eager in tests) ----------
+
+
+def test_a_calendar_change_recomputes_after_the_commit(agent, caller, venlo_hours,
+                                                       django_capture_on_commit_callbacks):
+    ticket = register(agent, caller, at(2026, 11, 23, 7, 0))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        open_later(venlo_hours, 9)
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == at(2026, 11, 23, 12, 0)  # nothing inline: the task runs after the commit
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: the task is queued and (eager in tests) runs
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == at(2026, 11, 23, 13, 0)
+    record = AuditRecord.objects.unrestricted().filter(message__startswith="SLA deadlines").get()
+    assert record.object_id == str(venlo_hours.pk) and record.changes == {"recomputed_open_calls": 1}
+    assert record.actor_label == "system: SLA deadlines"
+
+
+def test_renaming_a_calendar_queues_nothing(venlo_hours, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        venlo_hours.name = "Venlo helpdesk"
+        venlo_hours.save()
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        venlo_hours.closed_days = ["2026-12-24"]
+        venlo_hours.save()
+    assert len(callbacks) == 1
+
+
+def test_the_task_is_idempotent(agent, caller, venlo_hours):
+    from regie.servicedesk.tasks import recompute_deadlines
+
+    ticket = register(agent, caller, at(2026, 11, 23, 7, 0))
+    BusinessCalendar.objects.filter(pk=venlo_hours.pk).update(
+        weekly_hours={str(d): [["09:00", "17:00"]] for d in range(5)})
+
+    assert recompute_deadlines.delay(venlo_hours.pk).get() == 1
+    assert recompute_deadlines.delay(venlo_hours.pk).get() == 0  # delivered twice: nothing more to write
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == at(2026, 11, 23, 13, 0)
+    assert AuditRecord.objects.unrestricted().filter(message__startswith="SLA deadlines").count() == 1
+    assert recompute_deadlines.delay(987654).get() == 0  # a calendar deleted meanwhile
+    assert recompute_deadlines.acks_late is True
+
+
+def test_deleting_a_helpdesk_calendar_recomputes_every_open_call(agent, caller, venlo_hours,
+                                                                django_capture_on_commit_callbacks):
+    open_later(venlo_hours, 9)
+    sla.recompute_open_deadlines(venlo_hours)
+    ticket = register(agent, caller, at(2026, 11, 23, 7, 0))
+    assert ticket.response_due_at == at(2026, 11, 23, 13, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        venlo_hours.delete()
+    ticket.refresh_from_db()
+    assert ticket.response_due_at == at(2026, 11, 23, 12, 0)  # office hours 08:00–17:00 again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_chunks_are_written_by_the_background_writer(provider, venlo, make_user):
+    """The task's path: no transaction around it, so on PostgreSQL a second connection
+    writes while the next chunk is computed. Same result as the sequential path."""
+    from regie.catalogue.models import SlaTarget
+
+    agent = make_user(provider, "first_line")
+    caller = make_user(venlo, "employee")
+    # Its own terms: an earlier transactional test may have flushed the seeded defaults.
+    SlaTarget.objects.create(organisation=venlo, priority=3, response_minutes=240, resolution_minutes=1620)
+    hours = BusinessCalendar.objects.create(
+        name="Venlo", organisation=venlo, weekly_hours={str(d): [["08:00", "17:00"]] for d in range(5)})
+    tickets = [register(agent, caller, at(2026, 11, 23 + day % 5, 7 + day % 9, 0)) for day in range(7)]
+    paused = services.update_ticket(agent, tickets[0], {"status": TicketStatus.WAITING_FOR_CALLER},
+                                    now=at(2026, 11, 23, 10, 0))
+    services.update_ticket(agent, paused, {"status": TicketStatus.IN_PROGRESS}, now=at(2026, 11, 23, 12, 0))
+    BusinessCalendar.objects.filter(pk=hours.pk).update(weekly_hours={str(d): [["09:30", "16:00"]] for d in range(5)})
+    hours.refresh_from_db()
+
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as captured:
+        assert sla.recompute_open_deadlines(hours, chunk_size=2) == 7
+    updates_here = [query for query in captured.captured_queries if query["sql"].startswith("UPDATE")]
+    # PostgreSQL: the four UPDATEs ran on the writer thread's own connection; SQLite: here, in order.
+    assert len(updates_here) == (0 if connection.vendor == "postgresql" else 4)
+
+    for ticket in tickets:
+        stored = Ticket.all_objects.get(pk=ticket.pk)
+        fresh = Ticket.all_objects.get(pk=ticket.pk)
+        sla.apply_sla(fresh)
+        assert (stored.response_due_at, stored.resolution_due_at) == (fresh.response_due_at, fresh.resolution_due_at)
+    assert sla.recompute_open_deadlines(hours, chunk_size=2) == 0
