@@ -14,6 +14,12 @@ EVENTS = {
     "ticket.term_exceeded": _("A resolution term has not been met"),
     "ticket.escalated": _("A call was escalated"),
     "ticket.resolved": _("A call was resolved"),
+    # Sent by the calamity procedure (servicedesk/calamity.py) to the affected participants' contacts.
+    "calamity.update": _("A progress update on a calamity affecting your organisation"),
+    # Sent by the daily CMDB expiry jobs (cmdb/contracts.py, licences/services.py, certificates/services.py).
+    "contract.expiring": _("A contract nears its end date"),
+    "licence.expiring": _("A licence entitlement nears its end date"),
+    "certificate.expiring": _("A certificate nears its expiry date"),
 }
 
 
