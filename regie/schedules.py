@@ -11,6 +11,11 @@ SCHEDULE = {
     "watch SLA terms": ("regie.servicedesk.check_terms", lambda: 5 * 60),
     "deliver outbox": ("regie.integrations.deliver_pending", lambda: 60),
     "calamity updates": ("regie.servicedesk.calamity_updates", lambda: 60),
+    "contract expiry warnings": ("regie.cmdb.contract_expiry_warnings", lambda: 6 * 60 * 60),
+    "licence expiry warnings": ("regie.cmdb.licence_expiry_warnings", lambda: 6 * 60 * 60),
+    "certificate expiry warnings": ("regie.cmdb.certificate_expiry_warnings", lambda: 60 * 60),
+    "certificate endpoint checks": ("regie.cmdb.certificate_endpoint_checks", lambda: 24 * 60 * 60),
+    "approval reminders": ("regie.fulfilment.approval_reminders", lambda: 60 * 60),
 }
 
 

@@ -89,6 +89,13 @@ INSTALLED_APPS = [
     "regie.servicedesk",
     "regie.api",
     "regie.integrations",
+    "regie.cmdb",
+    "regie.cmdb.licences",
+    "regie.cmdb.certificates",
+    "regie.cmdb.imports",
+    "regie.changes",
+    "regie.agreement",
+    "regie.fulfilment",
 ]
 
 MIDDLEWARE = [
@@ -305,7 +312,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Impact and urgency share one scale: one enum in the schema, not two names for it.
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "regie.catalogue.choices.Level"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "regie.catalogue.choices.Level",
+        # Calls and calamities both have a kind, a status and a channel: name them apart.
+        "TicketKindEnum": "regie.servicedesk.choices.TicketKind",
+        "TicketStatusEnum": "regie.servicedesk.choices.TicketStatus",
+        "TicketChannelEnum": "regie.servicedesk.choices.TicketChannel",
+        "CalamityKindEnum": "regie.servicedesk.calamity_models.CalamityKind",
+        "CalamityStatusEnum": "regie.servicedesk.calamity_models.CalamityStatus",
+        "CalamityOpenStatusEnum": "regie.api.calamity_api.OPEN_STATUS_CHOICES",
+        "CommunicationChannelEnum": "regie.servicedesk.calamity_models.CommunicationChannel",
+    },
     "OAS_VERSION": "3.0.3",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

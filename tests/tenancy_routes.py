@@ -393,3 +393,20 @@ def _audit_record_of_a(world):
         AuditRecord.objects.unrestricted().filter(organisation=world.venlo, object_repr__contains=world.canary)
         .order_by("id").first()
     )
+
+
+# --- per-area registries ------------------------------------------------------------------
+# Larger areas keep their routes in tests/tenancy_routes_<area>.py (a module-level ROUTES
+# dict, built with the names above); they are merged here so the walker sees one registry.
+def _merge_area_registries():
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("tenancy_routes_*.py")):
+        module = importlib.import_module(path.stem)
+        duplicated = set(module.ROUTES) & set(ROUTES)
+        assert not duplicated, f"{path.name} registers routes twice: {sorted(duplicated)}"
+        ROUTES.update(module.ROUTES)
+
+
+_merge_area_registries()

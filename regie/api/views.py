@@ -4,24 +4,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.renderers import OpenApiJsonRenderer2
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import exceptions, filters, serializers
+from rest_framework import exceptions, filters, mixins, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from regie.core.models import Organisation, User
 from regie.servicedesk import conversation, escalation, portal, services, time_entries
 from regie.servicedesk.filtersets import TicketFilterSet
-from regie.servicedesk.models import Attachment, Ticket, TicketMessage, TimeEntry
+from regie.servicedesk.models import Attachment, CannedResponse, Ticket, TicketMessage, TimeEntry
 
 from .base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from .pagination import KeysetCursorPagination
 from .problems import problem_response
 from .serializers import (
+    AttachmentPageSerializer,
+    AttachmentSerializer,
+    AttachmentUploadResultSerializer,
+    AttachmentUploadSerializer,
+    CannedResponseSerializer,
     EscalationCreateSerializer,
     EscalationPageSerializer,
     EscalationSerializer,
@@ -45,6 +52,49 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = gettext_lazy("Conflict")
     default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_detail = gettext_lazy("The call has changed since you read it (If-Match). Read it again and retry.")
+    default_code = "precondition_failed"
+
+
+class DownloadRenderer(BaseRenderer):
+    """Lets a file download answer whatever the client accepts (the body is the file itself)."""
+
+    media_type = "*/*"
+    format = "download"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+def if_match_versions(request):
+    """The versions named in If-Match ("7", W/"7", a list), None without the header, or
+    "*" for any. A tag that is not a version matches nothing."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return "*"
+    versions = set()
+    for tag in header.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit():
+            versions.add(int(tag))
+    return versions
+
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match", str, location=OpenApiParameter.HEADER, required=False,
+    description="The call's ETag (its version, e.g. \"7\") as read; a stale one is refused with 412, and "
+                "nothing is written. Alternative to sending `version` in the body (stale → 409).",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag", str, location=OpenApiParameter.HEADER, response=[200],
+    description="The call's version as an entity tag (e.g. \"7\"); send it back in If-Match.",
+)
 
 
 class NameCursorPagination(KeysetCursorPagination):
@@ -122,6 +172,42 @@ class TicketViewSet(ScopedModelViewSet):
             return {}
         return {"Location": reverse("api:ticket-detail", kwargs={"reference": reference}, request=self.request)}
 
+    # --- optimistic concurrency: `version` in the body (409) or If-Match (412) ----------
+
+    def _with_etag(self, response):
+        version = response.data.get("version") if isinstance(response.data, dict) else None
+        if version is not None:
+            response["ETag"] = f'"{version}"'
+        return response
+
+    @extend_schema(parameters=[ETAG_HEADER])
+    def retrieve(self, request, *args, **kwargs):
+        return self._with_etag(super().retrieve(request, *args, **kwargs))
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+                   responses={200: TicketSerializer,
+                              412: OpenApiResponse(description="If-Match names another version than the current.")})
+    def update(self, request, *args, **kwargs):
+        wanted = if_match_versions(request)
+        if wanted is not None and wanted != "*":
+            current = self.get_object()
+            if current.version not in wanted:
+                raise PreconditionFailed()
+            # The service checks it again under its row lock (a race then is a 409).
+            self._if_match_version = current.version
+        return self._with_etag(super().update(request, *args, **kwargs))
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+                   responses={200: TicketSerializer,
+                              412: OpenApiResponse(description="If-Match names another version than the current.")})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["if_match_version"] = getattr(self, "_if_match_version", None)
+        return context
+
     def perform_update(self, serializer):
         try:
             serializer.save()
@@ -179,6 +265,53 @@ class TicketViewSet(ScopedModelViewSet):
         message = self._domain(lambda: conversation.add_message(
             request.user, ticket, data["body"], internal=data["internal"]), serializer)
         return Response(TicketMessageSerializer(message).data, status=201)
+
+    @extend_schema(methods=["GET"], operation_id="tickets_attachments_list", summary="Attachments of a call",
+                   parameters=CURSOR_PARAMETERS, responses={200: AttachmentPageSerializer},
+                   description="Oldest first. Attachments of internal notes are listed to the service desk only.")
+    @extend_schema(methods=["POST"], summary="Attach files to a call",
+                   request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentUploadResultSerializer},
+                   description="multipart/form-data with one or more `files` parts and an optional `body`. The "
+                               "same rules as the call page: at most REGIE_ATTACHMENT_MAX_COUNT files of "
+                               "REGIE_ATTACHMENT_MAX_BYTES each, types checked by content as well as by name, the "
+                               "malware scan, stored under a server-made name. All files or none: a refused file "
+                               "is a 400 naming it, and nothing is stored. The files come with a reply (or an "
+                               "internal note), as on the call page.")
+    @action(detail=True, methods=["get", "post"], url_path="attachments", url_name="attachments",
+            parser_classes=[MultiPartParser])
+    def attachments(self, request, reference=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            return self._page(conversation.attachments_for(request.user, ticket).select_related("ticket"),
+                              AttachmentSerializer, ("created_at", "id"))
+        serializer = self._input(AttachmentUploadSerializer)
+        data = serializer.validated_data
+        # The raw uploads, not the serializer's copies: conversation.check_file decides.
+        files = request.FILES.getlist("files")
+        message = self._domain(lambda: conversation.add_message(
+            request.user, ticket, data.get("body", ""), internal=data["internal"], files=files), serializer)
+        stored = list(Attachment.objects.unrestricted().filter(message=message).select_related("ticket")
+                      .order_by("id"))
+        context = self.get_serializer_context()
+        return Response({
+            "message": TicketMessageSerializer(message, context=context).data,
+            "attachments": AttachmentSerializer(stored, many=True, context=context).data,
+        }, status=201)
+
+    @extend_schema(operation_id="tickets_attachments_download", summary="Download an attachment",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   description="Only after the same access check as the call (another municipality's call, or "
+                               "an internal note's file for a participant: 404). Always a download "
+                               "(Content-Disposition: attachment) with X-Content-Type-Options: nosniff.")
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+            url_name="attachment-download", renderer_classes=[JSONRenderer, DownloadRenderer])
+    def attachment_download(self, request, reference=None, attachment_id=None):
+        ticket = self.get_object()
+        attachment = conversation.attachments_for(request.user, ticket).filter(pk=attachment_id).first()
+        if attachment is None:
+            raise exceptions.NotFound()
+        return conversation.download_response(attachment)
 
     @extend_schema(methods=["GET"], operation_id="tickets_time_entries_list", summary="Time spent on a call",
                    parameters=CURSOR_PARAMETERS, responses={200: TimeSheetSerializer},
@@ -245,6 +378,22 @@ class TicketViewSet(ScopedModelViewSet):
         return Response(TicketSerializer(reopened, context=self.get_serializer_context()).data)
 
 
+class CannedResponseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
+    """Canned responses the caller may start a reply from (service desk only): the general
+    ones and those of the caller's own teams. Kept by team leads on the canned-responses page."""
+
+    serializer_class = CannedResponseSerializer
+    queryset = CannedResponse.objects.none()  # for schema generation; requests use get_queryset()
+    filter_backends = []
+
+    def get_queryset(self):
+        return conversation.canned_responses_for(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("title", "id")
+        return super().paginate_queryset(queryset)
+
+
 class FirstRendererNegotiation(BaseContentNegotiation):
     """Always the view's first renderer: the OpenAPI document is JSON whatever is asked."""
 
@@ -279,6 +428,8 @@ def api_root(request, format=None):
             "tickets": reverse("api:ticket-list", request=request),
             "organisations": reverse("api:organisation-list", request=request),
             "people": reverse("api:person-list", request=request),
+            "canned-responses": reverse("api:canned-response-list", request=request),
+            "calamities": reverse("api:calamity-list", request=request),
             "openapi": request.build_absolute_uri("/api/v1/openapi.json"),
             "docs": request.build_absolute_uri("/api/v1/docs"),
             "message": _("Regie API"),

@@ -211,4 +211,27 @@ def build_demo(password, seed=2026, calls=300, extra_employees=12):
                 resolved_at=resolved_at,
                 closed_at=closed_at,
             )
+    load_cmdb_demo(rng)
+    from regie.changes.demo import load_demo as load_changes_demo
+
+    load_changes_demo(rng)
+    from regie.agreement.demo import load_demo as load_agreement_demo
+
+    load_agreement_demo(rng)
+    from regie.fulfilment.demo import load_demo as load_fulfilment_demo
+
+    load_fulfilment_demo(rng)
     return logins
+
+
+def load_cmdb_demo(rng):
+    """The CMDB estate of the four municipalities and the provider: items and standards,
+    contracts and suppliers, network and datacenters with relations, licences, certificates.
+    Each loader is idempotent and builds on the ones before it."""
+    from regie.cmdb import contract_demo, network_demo
+    from regie.cmdb import demo as items_demo
+    from regie.cmdb.certificates import demo as certificates_demo
+    from regie.cmdb.licences import demo as licences_demo
+
+    for loader in (items_demo, network_demo, contract_demo, licences_demo, certificates_demo):
+        loader.load_demo(rng)
