@@ -22,6 +22,18 @@ def _change(world):
     return {"pk": world.once("change", _change_of_a).pk}
 
 
+def _call_with_change(world):
+    """A's call with a change raised from it (the change carries the canary)."""
+    from regie.changes.factories import ChangeFactory
+
+    def make(w):
+        return ChangeFactory(organisation=w.venlo, title=f"Wijziging uit melding {w.canary}", requester=w.a_person,
+                             owner=w.provider_staff, ticket=w.ticket)
+
+    world.once("change-of-call", make)
+    return {"reference": world.ticket.reference}
+
+
 def _template(world):
     from regie.changes.factories import StandardChangeTemplateFactory
 
@@ -36,6 +48,7 @@ ROUTES = {
     "changes:update": Route(DETAIL, kwargs=_change, note="drafts only; provider change staff"),
     "changes:transition": Route(DETAIL, kwargs=_change, method="POST"),
     "changes:decision": Route(DETAIL, kwargs=_change, method="POST"),
+    "changes:ticket-panel": Route(DETAIL, kwargs=_call_with_change, seen_by=A_AND_PROVIDER),
     "api:change-list": Route(LIST, provider_sees_canary=True, seen_by=A_AND_PROVIDER),
     "api:change-detail": Route(DETAIL, kwargs=_change, seen_by=A_AND_PROVIDER),
     "api:change-approvals": Route(DETAIL, kwargs=_change, method="POST"),

@@ -578,3 +578,27 @@ def window_changes(queryset, start, end):
 
 def changes_of_item(user, item):
     return Change.objects.for_user(user).filter(Q(change_items__item=item)).distinct()
+
+
+def changes_of_ticket(user, ticket):
+    """The changes raised from a call, as far as `user` may see them."""
+    return Change.objects.for_user(user).filter(ticket=ticket).select_related("organisation")
+
+
+def draft_from_ticket(user, ticket):
+    """Initial values of a new change raised from a call (e.g. a request that alters
+    infrastructure): its title, description, organisation, requester and affected items."""
+    from regie.cmdb.models import AffectedItem
+
+    items = (AffectedItem.objects.for_user(user).filter(ticket=ticket).select_related("item")
+             .order_by("item__name"))
+    return {
+        "title": ticket.title[:200],
+        "description": _("Raised from call %(reference)s.") % {"reference": ticket.reference}
+        + ("\n\n" + ticket.description if ticket.description else ""),
+        "organisation": ticket.organisation_id,
+        "requester": ticket.requester_id,
+        "owner": user.pk,
+        "ticket_reference": ticket.reference,
+        "items": "\n".join(link.item.asset_tag or link.item.name for link in items),
+    }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.change_update, name="update"),
     path("<int:pk>/status/", views.change_transition, name="transition"),
     path("<int:pk>/decision/", views.change_decision, name="decision"),
+    path("calls/<str:reference>/panel/", views.ticket_changes_panel, name="ticket-panel"),
 ]

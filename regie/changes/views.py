@@ -18,6 +18,7 @@ from regie.cmdb.impact import analyse
 from regie.cmdb.models import ConfigurationItem
 from regie.core.generic import ScopedDetailView, ScopedListView
 from regie.core.models import Organisation
+from regie.servicedesk.models import Ticket
 
 from . import services
 from .choices import ChangeStatus
@@ -164,9 +165,9 @@ def _warn_conflicts(request, change):
             "refs": names})
 
 
-def _edit(request, change):
+def _edit(request, change, initial=None):
     user = request.user
-    form = ChangeForm(request.POST or None, instance=change, user=user)
+    form = ChangeForm(request.POST or None, instance=change, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_change(user, change, form.values(), items=form.cleaned_data["items"])
@@ -188,7 +189,26 @@ def _edit(request, change):
 @login_required
 def change_create(request):
     _keeper_or_404(request)
-    return _edit(request, None)
+    initial = None
+    reference = request.GET.get("call", "").strip()
+    if reference and request.method == "GET":
+        # "Raise a change" on a call: start from the call (an unknown reference starts empty).
+        ticket = Ticket.objects.for_user(request.user).filter(reference=reference.upper()).first()
+        if ticket is not None:
+            initial = services.draft_from_ticket(request.user, ticket)
+    return _edit(request, None, initial)
+
+
+@login_required
+def ticket_changes_panel(request, reference):
+    """The changes raised from a call, shown on the call's page (loaded into its card)."""
+    if not services.may_view(request.user):
+        raise Http404
+    ticket = get_object_or_404(Ticket.objects.for_user(request.user), reference=reference.upper())
+    changes = list(services.changes_of_ticket(request.user, ticket).order_by("-created_at", "-id")[:20])
+    return render(request, "changes/ticket_panel.html", {
+        "ticket": ticket, "changes": changes, "may_keep": services.may_keep(request.user),
+    })
 
 
 @login_required

@@ -78,3 +78,37 @@ def test_normal_change_approved_by_two_cab_members_and_scheduled_on_the_calendar
     expect(calendar.get_by_role("link", name=change.reference)).to_be_visible()
     session.screenshot("2-calendar")
     session.assert_clean()
+
+
+def test_a_change_raised_from_a_call_starts_from_it_and_shows_on_the_call(signed_in, provider, venlo, make_user):
+    from playwright.sync_api import expect
+
+    from regie.cmdb.models import AffectedItem
+    from regie.servicedesk.factories import TicketFactory
+
+    engineer = make_user(provider, "engineer", first_name="Tom", last_name="Verhoeven", preferred_language="nl")
+    caller = make_user(venlo, "employee", first_name="Femke", last_name="Janssen", preferred_language="nl")
+    server = ConfigurationItemFactory(organisation=venlo, ci_type=ItemTypeFactory(code="virtuele-server"),
+                                      name="VNL-ARCHIEF-01", asset_tag="VNL-ARCHIEF-01")
+    call = TicketFactory(organisation=venlo, requester=caller, kind="service_request",
+                         title="Extra opslag voor het archief", description="Het archief is bijna vol.")
+    AffectedItem.all_objects.create(ticket=call, item=server, added_by=engineer)
+
+    session = signed_in("engineer", engineer, f"/calls/{call.reference}/")
+    page = session.page
+    card = page.locator("section", has=page.get_by_role("heading", name=nl("Changes"), exact=True))
+    expect(card).to_contain_text(nl("No change raised from this call."))
+    card.get_by_role("link", name=nl("Raise a change")).click()
+    expect(page).to_have_url(re.compile(r"/changes/new/\?call="))
+    expect(page.locator("#id_title")).to_have_value("Extra opslag voor het archief")
+    expect(page.locator("#id_items")).to_have_value("VNL-ARCHIEF-01")
+    expect(page.locator("#id_ticket_reference")).to_have_value(call.reference)
+    session.screenshot("raise-from-call-form")
+    page.select_option("#id_risk", "low")
+    page.get_by_role("button", name=nl("Save")).click()
+    change = Change.objects.unrestricted().get(ticket=call)
+    expect(page).to_have_url(re.compile(rf"/changes/{change.pk}/$"))
+    page.get_by_role("link", name=call.reference).first.click()
+    expect(card).to_contain_text(change.reference)
+    session.screenshot("raise-from-call-card")
+    session.assert_clean()
