@@ -317,6 +317,8 @@ def submit(actor, change):
     else:
         change.status = ChangeStatus.SUBMITTED
     change.save()
+    if change.status == ChangeStatus.SUBMITTED:
+        _notify(APPROVAL_REQUESTED_EVENT, change, cab_members(exclude=actor))
     return change
 
 
@@ -364,7 +366,36 @@ def decide(actor, change, approve, comment=""):
         if change.status == ChangeStatus.SUBMITTED:
             change.status = ChangeStatus.APPROVED if decided == Decision.APPROVED else ChangeStatus.REJECTED
         change.save()
+        others = [person for person in (change.owner, change.requester) if person.pk != actor.pk]
+        _notify(DECIDED_EVENT, change, others, comment=comment, decided_by=actor)
     return change
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+APPROVAL_REQUESTED_EVENT = "change.approval_requested"
+DECIDED_EVENT = "change.decided"
+
+
+def cab_members(exclude=None):
+    """The change advisory board now: active provider staff whose role may decide on changes."""
+    from regie.core.models import User
+    from regie.core.roles import CHANGES_BY_ROLE
+
+    roles = [code for code, permissions in CHANGES_BY_ROLE.items() if APPROVE_PERMISSION in permissions]
+    members = User.objects.unrestricted().filter(organisation__kind="provider", is_active=True,
+                                                 groups__name__in=roles).distinct().order_by("pk")
+    return [member for member in members if exclude is None or member.pk != exclude.pk]
+
+
+def _notify(event, change, recipients, **context):
+    """In-app and e-mail, after the person's preferences; once per change and event (the
+    outbox deduplicates), sent only when the transaction commits."""
+    from regie.integrations.services import notify
+
+    recipients = [person for person in dict.fromkeys(recipients) if person is not None and person.is_active]
+    if recipients:
+        notify(event, change, recipients, {"change": change, **context})
 
 
 @transaction.atomic

@@ -20,6 +20,8 @@ EVENTS = {
     "contract.expiring": _("A contract nears its end date"),
     "licence.expiring": _("A licence entitlement nears its end date"),
     "certificate.expiring": _("A certificate nears its expiry date"),
+    # Sent by change management (changes/services.py); the board's requests stay always on.
+    "change.decided": _("The change advisory board decided on your change"),
 }
 
 
