@@ -111,3 +111,22 @@ class TransitionForm(AccessibleFormMixin, forms.Form):
     review = forms.CharField(label=gettext_lazy("Post-implementation review"), required=False, max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000)
+
+
+class TemplateForm(AccessibleFormMixin, forms.ModelForm):
+    class Meta:
+        model = StandardChangeTemplate
+        fields = ["name", "code", "risk", "description", "implementation_steps", "rollback_plan", "is_active"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "implementation_steps": forms.Textarea(attrs={"rows": 4}),
+            "rollback_plan": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decorate_widgets()
+
+    def _post_clean(self):
+        # Validation (uniqueness included) runs in the service, nothing half-checked here.
+        pass

@@ -633,3 +633,41 @@ def draft_from_ticket(user, ticket):
         "ticket_reference": ticket.reference,
         "items": "\n".join(link.item.asset_tag or link.item.name for link in items),
     }
+
+
+# --- the catalogue of standard changes ---------------------------------------------------------
+
+TEMPLATE_FIELDS = ("code", "name", "description", "risk", "implementation_steps", "rollback_plan", "is_active")
+
+
+def may_keep_templates(user):
+    """The board decides what is pre-approved, so it keeps the catalogue of standard changes."""
+    return is_cab_member(user)
+
+
+@transaction.atomic
+def save_template(actor, instance, values):
+    """Create (instance None) or edit a standard change template. Changes already made from it
+    keep what they were approved with; a template in use is retired (inactive), not deleted."""
+    if not may_keep_templates(actor):
+        raise PermissionDenied(_("Only the change advisory board keeps the standard changes."))
+    from .models import StandardChangeTemplate
+
+    template = instance or StandardChangeTemplate()
+    for name in TEMPLATE_FIELDS:
+        if name in values:
+            setattr(template, name, values[name])
+    errors = {}
+    if not (template.rollback_plan or "").strip():
+        errors["rollback_plan"] = [_("A standard change needs a rollback plan (BIO2 8.32).")]
+    if not (template.implementation_steps or "").strip():
+        errors["implementation_steps"] = [_("Describe the steps that were approved.")]
+    try:
+        template.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    template.save()
+    return template

@@ -23,8 +23,8 @@ from regie.servicedesk.models import Ticket
 from . import services
 from .choices import ChangeStatus
 from .filters import ChangeFilterSet
-from .forms import ChangeForm, DecisionForm, TransitionForm
-from .models import Change, ChangeItem
+from .forms import ChangeForm, DecisionForm, TemplateForm, TransitionForm
+from .models import Change, ChangeItem, StandardChangeTemplate
 
 
 def _items_text(change):
@@ -274,3 +274,55 @@ def change_decision(request, pk):
         return redirect(change)
     messages.success(request, _("Your decision on %(ref)s is recorded.") % {"ref": updated.reference})
     return redirect(updated)
+
+
+# --- the catalogue of standard changes ---------------------------------------------------------
+
+class TemplateListView(ScopedListView):
+    model = StandardChangeTemplate
+    view_permission = services.VIEW_PERMISSION
+    template_name = "changes/template_list.html"
+    orderings = {"name": (gettext_lazy("Name"), ["name", "id"])}
+    default_ordering = "name"
+    page_size = 50
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("inactive") != "1":
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_keep_templates"] = services.may_keep_templates(self.request.user)
+        context["may_keep"] = services.may_keep(self.request.user)
+        return context
+
+
+def _edit_template(request, template):
+    if not services.may_keep_templates(request.user):
+        raise Http404
+    form = TemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data.get(name) for name in TemplateForm.Meta.fields}
+        try:
+            saved = services.save_template(request.user, template, values)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Standard change “%(name)s” saved.") % {"name": saved.name})
+            return redirect("changes:template-list")
+    return render(request, "changes/template_form.html", {"form": form, "object": template},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def template_create(request):
+    return _edit_template(request, None)
+
+
+@login_required
+def template_update(request, pk):
+    if not services.may_keep_templates(request.user):
+        raise Http404
+    return _edit_template(request, get_object_or_404(StandardChangeTemplate.objects.for_user(request.user), pk=pk))

@@ -112,3 +112,25 @@ def test_a_change_raised_from_a_call_starts_from_it_and_shows_on_the_call(signed
     expect(card).to_contain_text(change.reference)
     session.screenshot("raise-from-call-card")
     session.assert_clean()
+
+
+def test_the_board_adds_a_standard_change_to_the_catalogue(signed_in, provider, make_user):
+    from playwright.sync_api import expect
+
+    lead = make_user(provider, "team_lead", first_name="Bas", last_name="Coenen", preferred_language="nl")
+    session = signed_in("lead", lead, "/changes/")
+    page = session.page
+    page.get_by_role("link", name=nl("Standard changes")).click()
+    page.get_by_role("link", name=nl("New standard change")).click()
+    page.get_by_label(nl("name").capitalize()).fill("Printerdriver uitrollen")
+    page.get_by_label(nl("code").capitalize()).fill("printerdriver-uitrollen")
+    page.get_by_label(nl("implementation steps").capitalize()).fill("Driver in de printserver plaatsen.")
+    session.expect_failure(r"/changes/standard/new/$")  # without a rollback plan: 400 with the form
+    page.get_by_role("button", name=nl("Save")).click()
+    expect(page.locator("#id_rollback_plan")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label(nl("rollback plan").capitalize()).fill("Vorige driver terugzetten.")
+    page.get_by_role("button", name=nl("Save")).click()
+    expect(page).to_have_url(re.compile(r"/changes/standard/$"))
+    expect(page.locator("tbody")).to_contain_text("Printerdriver uitrollen")
+    session.screenshot("standard-changes")
+    session.assert_clean()
