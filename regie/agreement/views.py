@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regie.core.forms import add_service_errors
+
 from . import services
 from .choices import ProposalStatus
 from .forms import DeclineForm, DocumentForm, ProposalForm, SignatureForm
@@ -152,9 +154,7 @@ def proposal_create(request):
         try:
             proposal = services.propose(request.user, agreement, form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, field_errors in errors.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Proposal %(ref)s saved as a draft.") % {"ref": proposal.reference})
             return redirect(proposal)
@@ -232,8 +232,7 @@ def proposal_decline(request, pk):
         services.decline(request.user, proposal, form.cleaned_data.get("reason", ""))
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
-            for field, field_errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            add_service_errors(form, exc)
             return proposal_detail(request, pk, decline_form=form, status=400)
         _error_messages(request, exc)
         return redirect(proposal)

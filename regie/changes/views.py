@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from regie.cmdb.impact import analyse
 from regie.cmdb.models import ConfigurationItem
+from regie.core.forms import add_service_errors
 from regie.core.generic import ScopedDetailView, ScopedListView
 from regie.core.models import Organisation
 from regie.servicedesk.models import Ticket
@@ -148,14 +149,6 @@ def _keeper_or_404(request):
         raise Http404
 
 
-def _apply_errors(form, exc):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
-        target = field if field in form.fields else (
-            "items" if field == "items" else ("ticket_reference" if field == "ticket" else None))
-        form.add_error(target if target in form.fields else None, messages_)
-
-
 def _warn_conflicts(request, change):
     conflicts = list(services.conflicts_of(change))
     if conflicts:
@@ -172,7 +165,7 @@ def _edit(request, change, initial=None):
         try:
             saved = services.save_change(user, change, form.values(), items=form.cleaned_data["items"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc, aliases={"ticket": "ticket_reference"})
         else:
             messages.success(request, _("Change %(ref)s saved.") % {"ref": saved.reference})
             _warn_conflicts(request, saved)
@@ -308,7 +301,7 @@ def _edit_template(request, template):
         try:
             saved = services.save_template(request.user, template, values)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Standard change “%(name)s” saved.") % {"name": saved.name})
             return redirect("changes:template-list")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regie.core.forms import AccessibleFormMixin
+from regie.core.forms import AccessibleFormMixin, add_service_errors
 from regie.core.generic import ScopedDetailView, ScopedListView
 from regie.core.models import Organisation
 
@@ -145,11 +145,6 @@ class ContractLineForm(AccessibleFormMixin, forms.ModelForm):
         self.decorate_widgets()
 
 
-def _form_errors(form, exc):
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _require_manager(user, permission=rules.MANAGE_PERMISSION):
     if not (user.is_provider_staff and user.has_perm(permission)):
         raise Http404
@@ -219,7 +214,7 @@ def _supplier_form(request, supplier):
             try:
                 saved = rules.save_supplier(request.user, supplier, form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The supplier “%(name)s” has been saved.") % {"name": saved.name})
                 return redirect("cmdb:supplier-detail", saved.pk)
@@ -252,7 +247,7 @@ def supplier_contact(request, pk, contact_pk=None):
             try:
                 rules.save_contact(request.user, supplier, contact, form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The contact has been saved."))
                 return redirect("cmdb:supplier-detail", supplier.pk)
@@ -352,7 +347,7 @@ def _contract_form(request, contract):
             try:
                 saved = rules.save_contract(request.user, contract, form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
@@ -385,7 +380,7 @@ def contract_line_add(request, pk):
         try:
             rules.save_line(request.user, contract, None, form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The product line has been added."))
             return redirect("cmdb:contract-detail", contract.pk)

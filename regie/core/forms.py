@@ -38,3 +38,16 @@ class AccessibleFormMixin:
     def full_clean(self):
         super().full_clean()
         self.decorate_widgets()
+
+
+def add_service_errors(form, exc, aliases=None):
+    """Put a ValidationError raised by a service on the form: each message on its field (or
+    the field it is called in this form, `aliases`), the rest on the form as a whole; then
+    mark the widgets again so the new errors are announced (aria-invalid)."""
+    aliases = aliases or {}
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages in errors.items():
+        field = aliases.get(field, field)
+        form.add_error(field if field in form.fields else None, messages)
+    if hasattr(form, "decorate_widgets"):
+        form.decorate_widgets()

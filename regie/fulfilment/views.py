@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regie.cmdb.models import ConfigurationItem
+from regie.core.forms import add_service_errors
 from regie.core.models import Team
 
 from . import services
@@ -191,9 +192,7 @@ def waiting(request):
                 services.save_delegation(request.user, form.cleaned_data["delegate"], form.cleaned_data["starts_on"],
                                          form.cleaned_data["ends_on"])
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Your delegation has been recorded."))
                 return redirect("fulfilment:waiting")

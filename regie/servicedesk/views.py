@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from regie.catalogue.services import out_of_scope_answer
+from regie.core.forms import add_service_errors
 from regie.core.generic import ScopedDetailView, ScopedListView, ScopedMixin
 from regie.core.models import AuditRecord
 
@@ -101,7 +102,7 @@ class TicketCreateView(ScopedMixin, FormView):
         try:
             ticket = services.create_ticket(self.request.user, **form.classification())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Call %(reference)s has been registered.") % {"reference": ticket.reference})
         return redirect(ticket)
@@ -141,18 +142,10 @@ class TicketUpdateView(ScopedDetailView, FormView):
             response.status_code = 409
             return response
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Call %(reference)s has been saved.") % {"reference": ticket.reference})
         return redirect(ticket)
-
-
-def _add_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class TicketReplyView(TicketDetailView):
@@ -173,7 +166,7 @@ class TicketReplyView(TicketDetailView):
                     files=request.FILES.getlist("files"),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc) or _("You may not reply to this call."))
             else:

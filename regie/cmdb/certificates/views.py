@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from regie.cmdb.models import ConfigurationItem
+from regie.core.forms import add_service_errors
 from regie.core.generic import ScopedDetailView, ScopedListView
 
 from . import services
@@ -19,11 +20,6 @@ from .forms import CertificateEditForm, CertificateFilterSet, UploadForm
 from .models import Certificate, CertificateWarning, Endpoint, EndpointCheck, Installation
 
 HISTORY_LIMIT = 50
-
-
-def _form_errors(form, exc):
-    for name, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _require(allowed):
@@ -149,7 +145,7 @@ def _upload(request, form, context):
         else:
             preview = services.preview_upload(request.user, organisation, form.upload_bytes(), data["password"])
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_service_errors(form, exc)
         return 400
     except PermissionDenied as exc:
         raise Http404 from exc
@@ -171,7 +167,7 @@ def _edit_form(request, certificate):
             try:
                 services.update_certificate(request.user, certificate, form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from regie.cmdb.models import ConfigurationItem, Contract
-from regie.core.forms import AccessibleFormMixin
+from regie.core.forms import AccessibleFormMixin, add_service_errors
 from regie.core.generic import ScopedDetailView, ScopedListView
 from regie.core.models import Organisation, User
 
@@ -175,11 +175,6 @@ class AssignmentForm(AccessibleFormMixin, forms.Form):
         return person
 
 
-def _form_errors(form, exc):
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _require(allowed):
     if not allowed:
         raise Http404
@@ -285,7 +280,7 @@ def _entitlement_form(request, entitlement):
             try:
                 saved = services.save_entitlement(request.user, entitlement, form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
@@ -352,7 +347,7 @@ def assignment_create(request):
                 services.assign(request.user, product=data["product"], item=data["item"], person=data["person"],
                                 entitlement=data["entitlement"], note=data["note"])
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The licence has been assigned."))
                 return redirect("cmdb:licence-assignment-list")
