@@ -2,6 +2,7 @@
 form of a type, "my requests", a request with its approvals and tasks, "waiting for me"
 for approvers, the signed approval link, and the provider's task lists per team."""
 
+import datetime
 from collections import defaultdict
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -102,6 +104,13 @@ def _visible_request(user, pk):
         pk=pk)
 
 
+def _parsed_date(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _display_values(service_request):
     """(label, shown value, kind) per answered field; people, items and models by name."""
     from regie.cmdb.models import ConfigurationItemModel
@@ -126,6 +135,10 @@ def _display_values(service_request):
             value = _("yes") if value else _("no")
         elif spec.get("kind") in names:
             value = names[spec["kind"]].get(value, value)
+        elif spec.get("kind") == FieldKind.DATE:
+            value = _parsed_date(value)  # a date, so the page shows it the Dutch way
+        elif spec.get("kind") == FieldKind.NUMBER and isinstance(value, float):
+            value = formats.number_format(value)
         rows.append((spec.get("label") or spec["name"], value, spec.get("kind")))
     return rows
 

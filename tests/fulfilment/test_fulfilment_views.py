@@ -147,6 +147,17 @@ def test_the_request_page_names_people_not_numbers(client_for, employee, manager
     assert f'<dd class="col-sm-7">{manager.pk}</dd>' not in page
 
 
+def test_the_request_page_shows_dates_the_dutch_way(client_for, employee, manager):
+    request = services.submit_request(employee, seeded_type("nieuwe-medewerker"), {
+        "full_name": "Sanne de Vries", "starts_on": "2027-02-01", "department": "Burgerzaken",
+        "manager": manager.pk, "workplace": "laptop"})
+    employee.preferred_language = "nl"
+    employee.save()
+    page = client_for(employee).get(request.get_absolute_url()).content.decode()
+    assert '<dd class="col-sm-7">1 februari 2027</dd>' in page
+    assert "2027-02-01" not in page
+
+
 def test_task_list_query_count(client_for, agent, employee, django_assert_max_num_queries):
     from regie.fulfilment.factories import FulfilmentTaskFactory
 
