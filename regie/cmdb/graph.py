@@ -2,9 +2,9 @@
 it, two steps each way) laid out in layers and drawn as server-rendered SVG.
 
 No JavaScript and no inline styles (strict CSP): only SVG presentation attributes. The SVG
-has role="img" with <title>/<desc>; the same relations are listed in a table next to it,
-which is what screen readers and keyboard users use (the node links inside the drawing are
-taken out of the tab order for that reason).
+is a labelled group (role="group" with <title>/<desc>): its node links are real links, in the
+tab order (an image role would hide them, and links inside an image are nested controls,
+WCAG 4.1.2). The same relations are also listed in a table next to it.
 
 Layout: the item sits in layer 0; what it needs (dependencies) below it in layers 1, 2,
 what needs it (dependants) above it in layers -1, -2. Within a layer nodes are ordered by
@@ -149,7 +149,7 @@ def render_svg(graph, title, description, id_prefix="g"):
     width, height, overflow_x, keys = layout(graph)
     marker = f"{id_prefix}-arrow"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="cmdb-graph" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="cmdb-graph" role="group" '
         f'aria-labelledby="{id_prefix}-title {id_prefix}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" font-family="system-ui, sans-serif" font-size="12">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
@@ -194,7 +194,7 @@ def render_svg(graph, title, description, id_prefix="g"):
             fill, stroke, colour = "#f8f9fa", "#6c757d", "#212529"
         name, type_name = escape(_short(node.name)), escape(_short(node.type_name, 28))
         parts.append(
-            f'<a href="{escape(item_url(node.id))}" tabindex="-1"><g>'
+            f'<a href="{escape(item_url(node.id))}"><g>'
             f'<title>{escape(node.name)} ({escape(node.type_name)})</title>'
             f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{2 if node.id == graph.center else 1}"/>'
