@@ -71,9 +71,34 @@ def demo_exists():
     return Organisation.objects.unrestricted().filter(kind=OrganisationKind.PARTICIPANT).exists()
 
 
+def ensure_reference_data():
+    """The reference data the migrations seed (catalogue, item types, licence products, request
+    types, standard changes, calamity decision tree), created again where missing: a flushed
+    database (a transactional test) has none. Every loader is idempotent and runs on the
+    migration state's models, as in the migrations themselves."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from regie.catalogue.seed import load as load_catalogue
+    from regie.changes.seed import load as load_templates
+    from regie.cmdb.licences.seed import seed_products
+    from regie.cmdb.seed import load as load_item_types
+    from regie.fulfilment.seed import ensure_loaded as load_request_types
+    from regie.servicedesk.calamity_seed import load as load_decision_tree
+
+    state = MigrationLoader(connection).project_state().apps
+    load_catalogue(state)
+    load_item_types(state)
+    seed_products(state.get_model("licences", "LicenceProduct"))
+    load_request_types(state)
+    load_templates(state)
+    load_decision_tree(state)
+
+
 @transaction.atomic
 def build_demo(password, seed=2026, calls=300, extra_employees=12):
     """Build the demo set into an empty database. Returns the demo usernames by side."""
+    ensure_reference_data()
     from django.contrib.auth.models import Group
 
     from regie.catalogue.services import priority_for

@@ -63,32 +63,26 @@ def _links(page, selector):
     return list(dict.fromkeys(paths))
 
 
+def _check(page, path, visited, found):
+    visited.add(path)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    problems = _violations(page)
+    if problems:
+        found[path] = problems
+
+
 def _check_pages(session, start):
+    """The start page and every menu link; from each, the first row's page of its list."""
     page = session.page
-    found = {}
-    menu = _links(page, "nav.navbar a[href]")
-    visited = set()
-    for path in [start, *menu]:
-        for target in [path]:
-            if target in visited:
-                continue
-            visited.add(target)
-            page.goto(target)
-            page.wait_for_load_state("networkidle")
-            problems = _violations(page)
-            if problems:
-                found[target] = problems
-            # The first row of a list leads to a detail page worth checking too.
-            rows = _links(page, "main table tbody tr:first-child a[href]")[:1]
-            for detail in rows:
-                if detail in visited:
-                    continue
-                visited.add(detail)
-                page.goto(detail)
-                page.wait_for_load_state("networkidle")
-                problems = _violations(page)
-                if problems:
-                    found[detail] = problems
+    visited, found = set(), {}
+    for path in [start, *_links(page, "nav.navbar a[href]")]:
+        if path in visited:
+            continue
+        _check(page, path, visited, found)
+        for detail in _links(page, "main table tbody tr:first-child a[href]")[:1]:
+            if detail not in visited:
+                _check(page, detail, visited, found)
     return visited, found
 
 
