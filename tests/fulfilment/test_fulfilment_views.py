@@ -158,6 +158,17 @@ def test_the_request_page_shows_dates_the_dutch_way(client_for, employee, manage
     assert "2027-02-01" not in page
 
 
+def test_the_breadcrumb_leads_back_where_each_person_came_from(client_for, employee, manager, agent):
+    request = services.submit_request(employee, seeded_type("toegang"), ACCESS)
+    crumbs = {}
+    for person in (employee, manager, agent):
+        page = client_for(person).get(request.get_absolute_url()).content.decode()
+        crumbs[person.pk] = page[page.index('class="breadcrumb"'):page.index("</ol>")]
+    assert 'href="/requests/mine/"' in crumbs[employee.pk]
+    assert 'href="/requests/waiting/"' in crumbs[manager.pk]
+    assert 'href="/requests/tasks/"' in crumbs[agent.pk]
+
+
 def test_task_list_query_count(client_for, agent, employee, django_assert_max_num_queries):
     from regie.fulfilment.factories import FulfilmentTaskFactory
 
