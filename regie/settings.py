@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "regie.core.apps.StaticFilesConfig",  # django.contrib.staticfiles without the Redoc bundle
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -326,7 +326,6 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.0.3",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "regie.api.schema.nlgov_postprocess",
