@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "regie.core.apps.StaticFilesConfig",  # django.contrib.staticfiles without the Redoc bundle
+    "regie.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles without the Redoc bundle
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.staticfiles.apps import StaticFilesConfig as BaseStaticFilesConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +26,3 @@ def _sync_roles_once(sender, **kwargs):
         from regie.schedules import sync_schedules
 
         sync_schedules()
-
-
-class StaticFilesConfig(BaseStaticFilesConfig):
-    """collectstatic without the sidecar's Redoc bundle: Regie serves only Swagger UI, and that
-    bundle fetches its logo from a CDN (municipal networks are closed, the CSP strict)."""
-
-    ignore_patterns = [*BaseStaticFilesConfig.ignore_patterns, "drf_spectacular_sidecar/redoc/*"]
