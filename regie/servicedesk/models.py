@@ -60,8 +60,9 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="requested_tickets", verbose_name=_("requester"),
         db_index=False,
     )
+    # Not indexed: no list filters on it, and users are deactivated, never deleted.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("registered by")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("registered by"), db_index=False
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -107,7 +108,8 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     # Parent/child calls (e.g. incidents under one problem); see conversation.link_child.
     parent = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("parent call")
+        "self", models.SET_NULL, null=True, blank=True, related_name="children", verbose_name=_("parent call"),
+        db_index=False,  # the partial ticket_parent_idx: few calls have a parent
     )
 
     objects = TenantManager.from_queryset(TicketQuerySet)()
@@ -128,9 +130,12 @@ class Ticket(ChangeLoggedModel, TenantOwnedModel):
             models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_idx"),
             models.Index(fields=["requester", "-created_at", "-id"], name="ticket_requester_created_idx"),
             models.Index(fields=["organisation", "status", "-created_at", "-id"], name="ticket_org_status_idx"),
+            # The next three serve SQLite; on PostgreSQL migration 0011 replaces them with the
+            # partial open-call indexes of 0009 (fewer index writes per deadline recomputation).
             models.Index(fields=["resolution_due_at", "id"], name="ticket_resolution_due_idx"),
             models.Index(fields=["team", "status", "resolution_due_at"], name="ticket_team_queue_idx"),
             models.Index(fields=["assignee", "status", "resolution_due_at"], name="ticket_assignee_queue_idx"),
+            models.Index(fields=["parent"], condition=models.Q(parent__isnull=False), name="ticket_parent_idx"),
         ]
 
     def __str__(self):

@@ -58,7 +58,9 @@ def apply_sla(ticket):
 
 
 RECOMPUTE_CHUNK = 2000
-# Chunks computed but not yet written that the background writer may hold.
+# Writer threads (connections) for the recomputation outside a transaction, and the chunks
+# computed but not yet written that each may have waiting.
+WRITERS = 2
 WRITE_AHEAD = 2
 
 
@@ -72,8 +74,8 @@ def recompute_open_deadlines(calendar=None, *, chunk_size=RECOMPUTE_CHUNK) -> in
     derived data, so no audit record per call; one record says what was recomputed.
     A call changed meanwhile (its version moved on) is not overwritten but read again.
 
-    On PostgreSQL, outside a transaction (the Celery task, the benchmark), a second
-    connection writes chunk n while chunk n + 1 is computed, and timestamps travel as
+    On PostgreSQL, outside a transaction (the Celery task, the benchmark), `WRITERS`
+    other connections write chunks while the next ones are computed, and timestamps travel as
     integer microseconds (parsing 300,000 timestamps into datetimes cost more than the
     deadline arithmetic); see docs/performance.md, section 4. Inside a transaction (a
     test, or a caller's atomic block) the chunks are written in order on the caller's
@@ -319,23 +321,32 @@ def _write_deadlines(changed, codec=None, using="default"):
 
 
 class _BackgroundWriter:
-    """Writes computed chunks on its own connection in a thread, so PostgreSQL writes
-    chunk n (on one core) while Python computes chunk n + 1 (on the other). Each chunk
-    commits on its own, as the chunks of the sequential path do outside a transaction."""
+    """Writes computed chunks in `WRITERS` threads, each on its own connection, while
+    Python computes the next chunks. Writing dominates (every index of the call table
+    gets an entry per recomputed call) and one PostgreSQL backend uses one core, so two
+    writers use both cores while the computing thread waits on the queue. Each chunk
+    commits on its own, as the chunks of the sequential path do outside a transaction;
+    chunks hold distinct calls, so the writers never wait on each other's rows."""
 
     _ALIAS = "default"
 
-    def __init__(self, codec):
+    def __init__(self, codec, writers=None):
         import queue
         import threading
 
         self.codec = codec
-        self.queue = queue.Queue(maxsize=WRITE_AHEAD)
+        self.count = writers or WRITERS
+        self.queue = queue.Queue(maxsize=WRITE_AHEAD * self.count)
+        self.lock = threading.Lock()
         self.written = 0
         self.stale = []
         self.error = None
-        self.thread = threading.Thread(target=self._run, name="sla-deadline-writer", daemon=True)
-        self.thread.start()
+        self.threads = [
+            threading.Thread(target=self._run, name=f"sla-deadline-writer-{number}", daemon=True)
+            for number in range(self.count)
+        ]
+        for thread in self.threads:
+            thread.start()
 
     def _run(self):
         from django.db import connections
@@ -348,8 +359,9 @@ class _BackgroundWriter:
                 if self.error is None:
                     try:
                         count, stale = _write_changed(*item, self.codec, self._ALIAS)
-                        self.written += count
-                        self.stale.extend(stale)
+                        with self.lock:
+                            self.written += count
+                            self.stale.extend(stale)
                     except Exception as exc:  # handed to the caller in finish()
                         self.error = exc
         finally:
@@ -361,8 +373,10 @@ class _BackgroundWriter:
         self.queue.put((changed, rows))
 
     def finish(self):
-        self.queue.put(None)
-        self.thread.join()
+        for _thread in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
         if self.error is not None:
             raise self.error
         return self.written, self.stale

@@ -235,3 +235,40 @@ def test_outside_a_transaction_chunks_are_written_by_the_background_writer(provi
         sla.apply_sla(fresh)
         assert (stored.response_due_at, stored.resolution_due_at) == (fresh.response_due_at, fresh.resolution_due_at)
     assert sla.recompute_open_deadlines(hours, chunk_size=2) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writers_share_the_chunks_and_a_failed_write_reaches_the_caller(provider, venlo, make_user, monkeypatch):
+    """Outside a transaction on PostgreSQL `WRITERS` threads write the chunks, each on its
+    own connection; what they wrote adds up, and an error in one is raised by finish()."""
+    import threading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the background writers run on PostgreSQL only")
+    agent = make_user(provider, "first_line")
+    caller = make_user(venlo, "employee")
+    tickets = [register(agent, caller, at(2026, 11, 23, 9, minute)) for minute in range(6)]
+    codec = sla._MicrosCodec()
+    seen_threads = set()
+    original = sla._write_changed
+
+    def recording(*args, **kwargs):
+        seen_threads.add(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sla, "_write_changed", recording)
+    writer = sla._BackgroundWriter(codec, writers=2)
+    rows = [(t.pk, t.version) for t in tickets]
+    moved = codec.stored(at(2026, 12, 1, 12, 0))
+    for ticket in tickets:
+        writer.submit([(ticket.pk, ticket.version, moved, moved)], [(ticket.pk, ticket.version)])
+    assert writer.finish() == (6, [])
+    assert seen_threads and all(name.startswith("sla-deadline-writer-") for name in seen_threads)
+    assert all(Ticket.all_objects.get(pk=pk).resolution_due_at == at(2026, 12, 1, 12, 0) for pk, _ in rows)
+
+    from django.db import DataError
+
+    failing = sla._BackgroundWriter(codec, writers=2)
+    failing.submit([(tickets[0].pk, tickets[0].version, "not a number", None)], [])
+    with pytest.raises(DataError):
+        failing.finish()
