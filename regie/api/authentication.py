@@ -5,6 +5,26 @@ from rest_framework import authentication, exceptions
 from .models import ApiToken, hash_token
 
 
+def _with_role_codes(tokens):
+    """Tokens annotated with their user's role codes (group names) as one comma-separated
+    text, so a request needs one statement for token, user, organisation and roles, not
+    two. Role codes are identifiers without commas (regie.core.roles)."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from regie.core.models import User
+
+    quote = connection.ops.quote_name
+    through = quote(User.groups.through._meta.db_table)
+    groups = quote(Group._meta.db_table)
+    token_table = quote(ApiToken._meta.db_table)
+    aggregate = "string_agg(g.name, ',')" if connection.vendor == "postgresql" else "group_concat(g.name, ',')"
+    return tokens.annotate(role_codes=RawSQL(  # noqa: S611 - quoted identifiers only, no input
+        f"SELECT {aggregate} FROM {through} ug JOIN {groups} g ON g.id = ug.group_id "  # noqa: S608 - identifiers
+        f"WHERE ug.user_id = {token_table}.user_id", []))
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <token>`; the token was issued after every factor."""
 
@@ -19,9 +39,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Malformed Authorization header."))
-        token = ApiToken.objects.usable().select_related("user", "user__organisation").filter(
+        token = _with_role_codes(ApiToken.objects.usable().select_related("user", "user__organisation")).filter(
             key_hash=hash_token(parts[1])
         ).first()
+        if token is not None:
+            # Every API request checks permissions, which read the role codes: read them here.
+            token.user._role_codes = set(filter(None, (token.role_codes or "").split(",")))
         if token is None or not token.user.is_active or token.security_stamp != token.user.security_stamp:
             raise exceptions.AuthenticationFailed(_("The token is unknown, expired or revoked."))
         now = timezone.now()

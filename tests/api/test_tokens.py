@@ -222,3 +222,38 @@ def test_token_endpoints_are_in_the_openapi_document(engineer):
     assert "delete" in paths["/auth/tokens/{id}"]
     responses = paths["/auth/token"]["post"]["responses"]
     assert {"201", "401", "403", "429"} <= set(responses)
+
+
+def test_a_token_request_reads_the_roles_with_the_token_and_sees_role_changes_at_once(provider, make_user):
+    """The role codes come with the token lookup (one statement); a role taken away counts
+    from the next request, nothing is cached between requests."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = make_user(provider, "first_line", "auditor")
+    _token, raw = ApiToken.issue(agent)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.get("/api/v1/tickets")  # the token's last use is written once a minute at most
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/tickets").status_code == 200
+    lookups = [q["sql"] for q in captured.captured_queries if "auth_group" in q["sql"]]
+    assert len(lookups) == 1 and "api_apitoken" in lookups[0]  # roles read inside the token query
+
+    from django.test import RequestFactory
+
+    from regie.api.authentication import BearerTokenAuthentication
+
+    def authenticate():
+        return BearerTokenAuthentication().authenticate(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {raw}"))
+
+    user, _ = authenticate()
+    assert user.role_codes == {"first_line", "auditor"}
+    assert user.has_perm("servicedesk.handle_ticket")
+    agent.groups.remove(Group.objects.get(name="first_line"))
+    user, _ = authenticate()
+    assert user.role_codes == {"auditor"}
+    assert not user.has_perm("servicedesk.handle_ticket")
+    agent.groups.clear()
+    user, _ = authenticate()
+    assert user.role_codes == set()
