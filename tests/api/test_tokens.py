@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from signin_helpers import (
     PASSWORD,
@@ -257,3 +258,36 @@ def test_a_token_request_reads_the_roles_with_the_token_and_sees_role_changes_at
     agent.groups.clear()
     user, _ = authenticate()
     assert user.role_codes == set()
+
+
+def test_the_token_lookup_makes_the_same_objects_as_the_orm(provider, venlo, make_user):
+    """The bearer-token statement is written once per process (not composed through the ORM
+    per request): what it makes must equal what the ORM loads, field by field, with the
+    same converted types (aware datetimes, booleans) on SQLite and PostgreSQL."""
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from regie.api.authentication import BearerTokenAuthentication
+    from regie.core.models import Organisation, User
+
+    for user in (make_user(venlo, "manager"), make_user(provider, "engineer", "incident_manager")):
+        user.last_login = timezone.now()
+        user.save()
+        token, raw = ApiToken.issue(user, name="vergelijking")
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+        with CaptureQueriesContext(connection) as captured:
+            found_user, found_token = BearerTokenAuthentication().authenticate(request)
+        assert len(captured) == 1  # token, user, organisation and roles; last use written < 60 s ago
+        expected = {
+            found_token: ApiToken.objects.get(pk=token.pk),
+            found_user: User.objects.unrestricted().get(pk=user.pk),
+            found_user.organisation: Organisation.objects.get(pk=user.organisation_id),
+        }
+        for made, loaded in expected.items():
+            for field in type(loaded)._meta.concrete_fields:
+                got, want = getattr(made, field.attname), getattr(loaded, field.attname)
+                assert (got, type(got)) == (want, type(want)), field.name
+        assert found_token.user is found_user
+        assert found_user.role_codes == set(user.groups.values_list("name", flat=True))
