@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from regie.api.fast_lists import FastListSerializer
 from regie.catalogue.choices import Level, Priority
 from regie.catalogue.models import Service
 from regie.core.choices import OrganisationKind
@@ -117,6 +118,7 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "responseDueAt", "resolutionDueAt", "createdAt", "updatedAt", "version",
         ]
         read_only_fields = ["reference", "organisation", "createdBy", "resolvedAt", "createdAt", "updatedAt"]
+        list_serializer_class = FastListSerializer
 
     def create(self, validated_data):
         actor = self.context["request"].user
