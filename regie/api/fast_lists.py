@@ -60,8 +60,8 @@ def _drf_reader(field):
 class FastListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
-        model = self.child.Meta.model
-        plan = [(field.field_name, _column_reader(field, model) or _drf_reader(field))
+        model = getattr(getattr(self.child, "Meta", None), "model", None)  # None: not a ModelSerializer
+        plan = [(field.field_name, (model and _column_reader(field, model)) or _drf_reader(field))
                 for field in self.child._readable_fields]
         rows = []
         for item in iterable:

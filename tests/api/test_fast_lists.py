@@ -86,3 +86,14 @@ def test_only_plain_columns_get_the_fast_reader():
     slug_fields = WithSlug().fields
     assert _column_reader(slug_fields["parent"], Ticket) is None
     assert _column_reader(slug_fields["name"], Ticket) is None
+
+
+def test_a_plain_serializer_takes_drf_steps_for_every_field(calls):
+    class Plain(serializers.Serializer):
+        reference = serializers.CharField()
+        createdAt = serializers.DateTimeField(source="created_at")
+
+        class Meta:
+            list_serializer_class = FastListSerializer
+
+    assert Plain(calls, many=True).data == drf_list(Plain, calls)
