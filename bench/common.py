@@ -221,13 +221,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
-GUNICORN_WORKERS = int(os.environ.get("REGIE_BENCH_WORKERS", "3"))
-GUNICORN_THREADS = int(os.environ.get("REGIE_BENCH_THREADS", "4"))
+# As `regie serve` runs the web server (regie.cli.web_processes), unless told otherwise.
+GUNICORN_WORKERS = int(os.environ.get("REGIE_BENCH_WORKERS") or min(2 * (os.cpu_count() or 1) + 1, 9))
+GUNICORN_THREADS = int(os.environ.get("REGIE_BENCH_THREADS") or 2)
 
 
 def gunicorn_command(app, port):
-    # gthread: keep-alive connections; 3 processes x 4 threads on 2 cores keeps both cores
-    # busy while some threads wait on PostgreSQL.
+    # gthread: keep-alive connections; processes for the CPU work (one interpreter lock
+    # each), a second thread per process for the waits on PostgreSQL.
     return [
         str(VENV_BIN / "gunicorn"), app,
         "--bind", f"127.0.0.1:{port}",

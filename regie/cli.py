@@ -82,14 +82,26 @@ def print_banner(port, password):
     print("\n".join(lines), flush=True)
 
 
+def web_processes():
+    """gunicorn (workers, threads) for `regie serve`: REGIE_WEB_WORKERS / REGIE_WEB_THREADS,
+    by default 2 × cores + 1 processes (at most 9) of 2 threads. Django's request handling is
+    CPU work under one lock per process, so on 2 cores five processes of two threads served
+    the call list 15–20 % more requests per second than three of four (docs/performance.md,
+    section 5); the second thread keeps a process busy while a request waits on the database."""
+    workers = os.environ.get("REGIE_WEB_WORKERS") or str(min(2 * (os.cpu_count() or 1) + 1, 9))
+    threads = os.environ.get("REGIE_WEB_THREADS") or "2"
+    return workers, threads
+
+
 def serve(argv):
     port = os.environ.get("PORT", "8000")
     os.environ.setdefault("REGIE_DEMO_MODE", "1")
     password = setup(load_demo=True)
     python = sys.executable
+    workers, threads = web_processes()
     commands = {
         "web": [python, "-m", "gunicorn", "regie.wsgi:application", "--bind", f"0.0.0.0:{port}",
-                "--workers", os.environ.get("REGIE_WEB_WORKERS", "2"), "--threads", "4",
+                "--workers", workers, "--threads", threads,
                 "--access-logfile", "-", "--graceful-timeout", "10"],
         "worker": [python, "-m", "celery", "-A", "regie", "worker", "--loglevel", "INFO",
                    "--concurrency", os.environ.get("REGIE_WORKER_CONCURRENCY", "2"), "-n", "regie-worker@%h"],
