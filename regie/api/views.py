@@ -160,6 +160,13 @@ class TicketViewSet(ScopedModelViewSet):
     ordering_fields = ["created_at", "updated_at", "id"]
     ordering = ["-created_at", "-id"]
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # A list row shows the organisation's id only: no join, no Organisation per row.
+            queryset = queryset.select_related(None)
+        return queryset
+
     def get_object(self):
         # References are shown upper-case; accept them as typed (vnl-2026-000123 too).
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
