@@ -291,3 +291,30 @@ def test_the_token_lookup_makes_the_same_objects_as_the_orm(provider, venlo, mak
                 assert (got, type(got)) == (want, type(want)), field.name
         assert found_token.user is found_user
         assert found_user.role_codes == set(user.groups.values_list("name", flat=True))
+
+
+def test_the_token_statement_finds_exactly_the_usable_tokens(employee):
+    """The statement repeats `ApiToken.objects.usable()` in SQL: both must agree on live,
+    revoked, expired and just-expired tokens."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from regie.api.authentication import _TokenLookup
+    from regie.api.models import hash_token
+
+    now = timezone.now()
+    states = {
+        "live": {},
+        "revoked": {"revoked_at": now - timedelta(minutes=1)},
+        "expired": {"expires_at": now - timedelta(days=1)},
+        "expires now": {"expires_at": now},
+        "revoked later": {"revoked_at": now + timedelta(days=1)},
+    }
+    lookup = _TokenLookup.for_connection(connection)
+    for state, changes in states.items():
+        token, raw = ApiToken.issue(employee, name=state)
+        ApiToken.objects.filter(pk=token.pk).update(**changes)
+        usable = ApiToken.objects.usable().filter(key_hash=hash_token(raw)).exists()
+        found = lookup.find(connection, hash_token(raw), now)
+        assert (found is not None) == usable, state
+        assert usable == (state == "live"), state
