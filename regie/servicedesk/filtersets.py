@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from regie.catalogue.choices import Priority
+from regie.core.filtersets import SharedFormFilterSet
 from regie.core.models import Organisation, Team
 
 from .choices import TicketChannel, TicketKind, TicketStatus
@@ -24,7 +25,7 @@ QUEUES = [
 ]
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(SharedFormFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # distinct=False: status is the call's own column, so no duplicates can arise; django-filter's
     # default SELECT DISTINCT stops PostgreSQL from walking an index and stopping at the page

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from regie.api.fast_lists import FastListSerializer, _column_reader
+from regie.api.fast_lists import FastListSerializer, _column_reader, shared_plan
 from regie.api.serializers import TicketSerializer
 from regie.core.factories import TeamFactory
 from regie.servicedesk.choices import ResolutionCode, TicketStatus
@@ -97,3 +97,84 @@ def test_a_plain_serializer_takes_drf_steps_for_every_field(calls):
             list_serializer_class = FastListSerializer
 
     assert Plain(calls, many=True).data == drf_list(Plain, calls)
+
+
+def test_the_call_list_is_planned_once_per_class_without_building_the_row_fields(calls):
+    """Every field of a call is a plain column that needs nothing from the request: the plan
+    is shared, and a list no longer builds the row serializer's ~20 fields."""
+    assert shared_plan(TicketSerializer) is not None
+    listing = TicketSerializer(calls, many=True)
+    rows = listing.data
+    assert "fields" not in listing.child.__dict__  # cached_property never computed
+    assert rows == drf_list(TicketSerializer, calls)
+
+
+def test_a_plan_that_may_depend_on_the_request_is_not_shared(calls):
+    class WithMethod(serializers.ModelSerializer):
+        shout = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Ticket
+            fields = ["reference", "shout"]
+            list_serializer_class = FastListSerializer
+
+        def get_shout(self, obj):
+            return self.context["request"].user.username
+
+    class ChoosingFields(serializers.ModelSerializer):
+        class Meta:
+            model = Ticket
+            fields = ["reference", "title"]
+            list_serializer_class = FastListSerializer
+
+        def get_fields(self):
+            fields = super().get_fields()
+            if not self.context.get("staff"):
+                fields.pop("title")
+            return fields
+
+    class CustomRow(serializers.ModelSerializer):
+        class Meta:
+            model = Ticket
+            fields = ["reference"]
+            list_serializer_class = FastListSerializer
+
+        def to_representation(self, instance):
+            return {**super().to_representation(instance), "seen_by": self.context.get("who")}
+
+    assert shared_plan(WithMethod) is None
+    assert shared_plan(ChoosingFields) is None
+    assert shared_plan(CustomRow) is None
+    assert ChoosingFields(calls, many=True, context={"staff": True}).data[0]["title"] == calls[0].title
+    assert "title" not in ChoosingFields(calls, many=True, context={}).data[0]
+    assert CustomRow(calls, many=True, context={"who": "b"}).data[0]["seen_by"] == "b"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC", "America/St_Johns"])
+def test_date_times_are_written_as_drf_writes_them_in_the_current_time_zone(calls, zone):
+    with timezone.override(zone):
+        fast = TicketSerializer(calls, many=True).data
+        assert fast == drf_list(TicketSerializer, calls)
+    worked = fast[1]
+    if zone == "UTC":
+        assert worked["resolvedAt"].endswith("Z")
+    else:
+        assert not worked["resolvedAt"].endswith("Z") and worked["resolvedAt"][-6] in "+-"
+    assert worked["resolutionDueAt"].split(".")[1][:6] == timezone.localtime(
+        calls[1].resolution_due_at, timezone.get_current_timezone()).strftime("%f")
+
+
+def test_date_times_with_their_own_format_or_zone_take_drf_steps(calls):
+    from zoneinfo import ZoneInfo
+
+    class OwnFormats(serializers.ModelSerializer):
+        created = serializers.DateTimeField(source="created_at", format="%d-%m-%Y %H:%M")
+        inTokyo = serializers.DateTimeField(source="created_at", default_timezone=ZoneInfo("Asia/Tokyo"))
+
+        class Meta:
+            model = Ticket
+            fields = ["created", "inTokyo"]
+            list_serializer_class = FastListSerializer
+
+    assert OwnFormats(calls, many=True).data == drf_list(OwnFormats, calls)
+    assert OwnFormats(calls, many=True).data[0]["inTokyo"].endswith("+09:00")
