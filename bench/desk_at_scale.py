@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.desk_at_scale                      # load once (resumable), then measure
     .venv/bin/python -m bench.desk_at_scale --load-only          # only (finish) the load
     .venv/bin/python -m bench.desk_at_scale --repeat 30 --throughput-seconds 10   # quicker
+    .venv/bin/python -m bench.desk_at_scale --throughput-only --rounds 3          # list req/s only
 
 Own database `regie_bench_desk` (REGIE_BENCH_DB), so bench.list_calls and bench.recompute
 keep theirs. The load: 1,000,000 calls by `INSERT … SELECT generate_series` in batches of
@@ -358,23 +359,12 @@ def page_plan(conn, queries):
     return "; ".join(", ".join(indexes) for indexes, _ms in plans), sum(ms for _indexes, ms in plans)
 
 
-def measure(args, ids, desk, load_seconds, started_at):
-    import psycopg
-    from django.core.cache import cache
-    from django.db import connections
+def sign_in(ids):
+    """Test clients and HTTP headers for the agent, Venlo's account manager and the agent's API token."""
     from django.test import Client
 
     from regie.core.models import User
 
-    bare = psycopg.connect(common.BENCH_URL, autocommit=True)
-    reference = bare.execute(
-        "SELECT reference FROM servicedesk_ticket WHERE organisation_id = %s ORDER BY id LIMIT 1 OFFSET 12345",
-        [ids["municipalities"][0]["id"]],
-    ).fetchone()[0]
-    total, open_calls = bare.execute(
-        "SELECT count(*), count(*) FILTER (WHERE status IN ('new', 'in_progress', 'waiting_for_caller', "
-        "'waiting_for_supplier')) FROM servicedesk_ticket"
-    ).fetchone()
     agent = User.objects.unrestricted().get(pk=ids["agent"])
     manager = User.objects.unrestricted().get(pk=ids["municipalities"][0]["manager"])
     clients = {"agent": signed_in(agent), "manager": signed_in(manager)}
@@ -385,6 +375,92 @@ def measure(args, ids, desk, load_seconds, started_at):
         "manager": {"Cookie": f"sessionid={clients['manager'].cookies['sessionid'].value}"},
         "agent_api": {"Authorization": f"Bearer {token}"},
     }
+    return clients, http_headers
+
+
+LISTS = (("API list (my calls, 25 rows)", "agent_api", "/api/v1/tickets?queue=mine"),
+         ("HTML list (my calls, 25 rows)", "agent", "/calls/?queue=mine"))
+
+
+def list_throughput(server, http_headers, seconds):
+    """The API and HTML list at concurrency 8 on a running server, with server CPU per request."""
+    throughput = {}
+    for name, user, path in LISTS:
+        headers = http_headers[user]
+        common.run_load(server.port, "GET", path, concurrency=8, total=80, time_cap=20, headers=headers)
+        before = common.cpu_snapshot(server)
+        run = common.run_load(server.port, "GET", path, concurrency=8, total=10**6, time_cap=seconds,
+                              headers=headers)
+        run["cpu_ms"] = 1000 * common.cpu_used(before, common.cpu_snapshot(server)) / max(1, run["ok"])
+        run["load"] = load_text()
+        throughput[name] = run
+    return throughput
+
+
+def anchor_throughput(seconds):
+    with common.gunicorn("bench.anchor_wsgi:application", settings_module="bench.anchor_settings",
+                         probe="/anchor") as server:
+        common.run_load(server.port, "GET", "/anchor", concurrency=8, total=200, time_cap=20)
+        before = common.cpu_snapshot(server)
+        run = common.run_load(server.port, "GET", "/anchor", concurrency=8, total=10**6, time_cap=seconds)
+        run["cpu_ms"] = 1000 * common.cpu_used(before, common.cpu_snapshot(server)) / max(1, run["ok"])
+        run["load"] = load_text()
+    return run
+
+
+def print_throughput(throughput):
+    anchor = throughput["DRF one-row GET (anchor)"]
+    common.print_table(
+        ["system", "req/s", "p50 ms", "p95 ms", "p99 ms", "server CPU ms/req", "÷ anchor req/s", "load", "errors"],
+        [[name, f"{run['rate']:.0f}", f"{run['p50']:.1f}", f"{run['p95']:.1f}", f"{run['p99']:.1f}",
+          f"{run['cpu_ms']:.2f}", f"{run['rate'] / anchor['rate']:.2f}", run["load"],
+          "" if run["ok"] == run["requests"] else str(run["statuses"])]
+         for name, run in throughput.items()],
+    )
+
+
+def throughput_only(args, ids):
+    """Only the list throughput, `--rounds` times on one server (the run-to-run spread on a
+    virtual machine is as large as many changes): a table per round, then the verdict on the
+    median round."""
+    _clients, http_headers = sign_in(ids)
+    from django.db import connections
+
+    connections.close_all()
+    rounds = []
+    with common.gunicorn("regie.wsgi:application") as server:
+        for _round in range(args.rounds):
+            rounds.append(list_throughput(server, http_headers, args.throughput_seconds))
+    anchor = anchor_throughput(args.throughput_seconds)
+    print(f"\nThroughput at concurrency 8 ({args.throughput_seconds} s each), {common.machine_summary()}")
+    for index, throughput in enumerate(rounds, 1):
+        throughput["DRF one-row GET (anchor)"] = anchor
+        print(f"Round {index}:")
+        print_throughput(throughput)
+    rates = sorted(throughput["API list (my calls, 25 rows)"]["rate"] for throughput in rounds)
+    median = rates[len(rates) // 2]
+    print(f"\n  {common.verdict(median >= TARGET_RATE)}  >= {TARGET_RATE} list requests/s at concurrency 8 "
+          f"(median of {len(rates)} rounds): API {median:.0f}/s (rounds: {', '.join(f'{r:.0f}' for r in rates)})")
+    if args.json:
+        common.write_json(args.json, {"machine": common.machine_summary(), "rounds": rounds, "anchor": anchor})
+
+
+def measure(args, ids, desk, load_seconds, started_at):
+    import psycopg
+    from django.core.cache import cache
+    from django.db import connections
+
+
+    bare = psycopg.connect(common.BENCH_URL, autocommit=True)
+    reference = bare.execute(
+        "SELECT reference FROM servicedesk_ticket WHERE organisation_id = %s ORDER BY id LIMIT 1 OFFSET 12345",
+        [ids["municipalities"][0]["id"]],
+    ).fetchone()[0]
+    total, open_calls = bare.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status IN ('new', 'in_progress', 'waiting_for_caller', "
+        "'waiting_for_supplier')) FROM servicedesk_ticket"
+    ).fetchone()
+    clients, http_headers = sign_in(ids)
 
     results = []
     print(f"In-process: {len(scenarios(reference))} pages × {args.repeat} requests ...", flush=True)
@@ -427,26 +503,8 @@ def measure(args, ids, desk, load_seconds, started_at):
             item["http"] = common.run_load(server.port, "GET", item["path"], concurrency=1, total=args.repeat,
                                            time_cap=120, headers=headers)
             item["http_load"] = load_text()
-        throughput = {}
-        for name, user, path in (("API list (my calls, 25 rows)", "agent_api", "/api/v1/tickets?queue=mine"),
-                                 ("HTML list (my calls, 25 rows)", "agent", "/calls/?queue=mine")):
-            headers = http_headers[user]
-            common.run_load(server.port, "GET", path, concurrency=8, total=80, time_cap=20, headers=headers)
-            before = common.cpu_snapshot(server)
-            run = common.run_load(server.port, "GET", path, concurrency=8, total=10**6,
-                                  time_cap=args.throughput_seconds, headers=headers)
-            run["cpu_ms"] = 1000 * common.cpu_used(before, common.cpu_snapshot(server)) / max(1, run["ok"])
-            run["load"] = load_text()
-            throughput[name] = run
-    with common.gunicorn("bench.anchor_wsgi:application", settings_module="bench.anchor_settings",
-                         probe="/anchor") as server:
-        common.run_load(server.port, "GET", "/anchor", concurrency=8, total=200, time_cap=20)
-        before = common.cpu_snapshot(server)
-        run = common.run_load(server.port, "GET", "/anchor", concurrency=8, total=10**6,
-                              time_cap=args.throughput_seconds)
-        run["cpu_ms"] = 1000 * common.cpu_used(before, common.cpu_snapshot(server)) / max(1, run["ok"])
-        run["load"] = load_text()
-        throughput["DRF one-row GET (anchor)"] = run
+        throughput = list_throughput(server, http_headers, args.throughput_seconds)
+    throughput["DRF one-row GET (anchor)"] = anchor_throughput(args.throughput_seconds)
     bare.close()
     report(args, results, throughput, total, open_calls, load_seconds, started_at)
 
@@ -498,14 +556,7 @@ def report(args, results, throughput, total, open_calls, load_seconds, started_a
         print(f"  {index}. {sql[:150]}")
     print()
     print(f"Throughput at concurrency 8 ({args.throughput_seconds} s each):")
-    anchor = throughput["DRF one-row GET (anchor)"]
-    common.print_table(
-        ["system", "req/s", "p50 ms", "p95 ms", "p99 ms", "server CPU ms/req", "÷ anchor req/s", "load", "errors"],
-        [[name, f"{run['rate']:.0f}", f"{run['p50']:.1f}", f"{run['p95']:.1f}", f"{run['p99']:.1f}",
-          f"{run['cpu_ms']:.2f}", f"{run['rate'] / anchor['rate']:.2f}", run["load"],
-          "" if run["ok"] == run["requests"] else str(run["statuses"])]
-         for name, run in throughput.items()],
-    )
+    print_throughput(throughput)
     print()
     print("Targets (issue #3, Performance):")
     for label, ok, worst, target in verdicts:
@@ -533,11 +584,17 @@ def main():
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=60, help="requests per measured page (default 60)")
     parser.add_argument("--throughput-seconds", type=int, default=20)
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the list throughput at concurrency 8, --rounds times")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds for --throughput-only (default 3)")
     parser.add_argument("--json")
     args = parser.parse_args()
     started_at = datetime.now(UTC)
     ids, desk, load_seconds = prepare(args.rows, args.reload, args.recreate_db)
     if args.load_only:
+        return
+    if args.throughput_only:
+        throughput_only(args, ids)
         return
     measure(args, ids, desk, load_seconds, started_at)
 

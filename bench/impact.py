@@ -17,7 +17,11 @@ set is at most 1,500 items, and measures, on the same start items in the same ru
   with their names and owners, no failover rule, no depths) through psycopg, one after
   another;
 - GET /api/v1/configuration-item-impacts/{id} through gunicorn on loopback as a provider
-  agent (bearer token), one after another (p50/p95/p99) and at concurrency 4 (rate).
+  agent (bearer token), one after another (p50/p95/p99) and at concurrency 4 (rate);
+- to show where the 2x target stands against what the stack itself costs: the product's
+  walk statement alone (as Django sends it), and the DRF one-row GET of bench/anchor_app.py
+  over HTTP, one after another; their p95s added are the floor for any endpoint on this
+  stack that runs the walk.
 
 Targets (issue 4): API p95 <= 25 ms, p95 <= 2x the anchor's p95, >= 200 analyses/s at 4.
 """
@@ -191,6 +195,35 @@ def anchor(starts, repeat):
     return {**common.latency_summary(latencies), "cpu_ms": cpu * 1000 / repeat}
 
 
+def walk_statement(starts, repeat):
+    """The product's own walk statement (cmdb.impact), sent as Django sends it (parameters
+    bound on the client, never prepared), one after another: what the API's SQL alone costs."""
+    import psycopg
+
+    from regie.cmdb import impact
+
+    sql, params = impact._walk_sql(1)
+    latencies = []
+    with psycopg.connect(common.BENCH_URL, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        for pk, _size in starts[:10]:
+            conn.execute(sql, [pk, *params]).fetchall()
+        for index in range(repeat):
+            pk = starts[index % len(starts)][0]
+            begin = time.perf_counter()
+            conn.execute(sql, [pk, *params]).fetchall()
+            latencies.append(time.perf_counter() - begin)
+    return common.latency_summary(latencies)
+
+
+def framework_one_row(repeat):
+    """The DRF one-row GET (bench/anchor_app.py) one after another over HTTP: what any
+    request through gunicorn, Django and DRF costs before its own work."""
+    with common.gunicorn("bench.anchor_wsgi:application", settings_module="bench.anchor_settings",
+                         probe="/anchor") as server:
+        common.run_load(server.port, "GET", "/anchor", concurrency=1, total=50, time_cap=20)
+        return common.run_load(server.port, "GET", "/anchor", concurrency=1, total=repeat, time_cap=60)
+
+
 def _client(port, paths, headers, total, deadline, barrier, results, offset):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, statuses = [], {}
@@ -290,6 +323,9 @@ def main():
         before = common.cpu_snapshot(server)
         four = api_load(server.port, paths, token, 4, args.requests * 2, args.time_cap)
         four["cpu_ms"] = common.cpu_used(before, common.cpu_snapshot(server)) * 1000 / max(1, four["requests"])
+    walk_stats = walk_statement(starts, args.requests)
+    one_row = framework_one_row(args.requests)
+    floor = one_row["p95"] + walk_stats["p95"]
     ratio = single["p95"] / anchor_stats["p95"]
     load_after = os.getloadavg()
     rows = [
@@ -304,7 +340,16 @@ def main():
     print(common.machine_summary())
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average before {load_before[0]:.2f}, after "
           f"{load_after[0]:.2f}; statuses c=1 {single['statuses']}, c=4 {four['statuses']}")
+    rows += [
+        ["walk statement alone (psycopg)", "1", f"{walk_stats['p50']:.2f}", f"{walk_stats['p95']:.2f}",
+         f"{walk_stats['p99']:.2f}", "-", "-"],
+        ["DRF one-row GET (HTTP)", "1", f"{one_row['p50']:.2f}", f"{one_row['p95']:.2f}", f"{one_row['p99']:.2f}",
+         f"{one_row['rate']:.0f}", "-"],
+    ]
     common.print_table(["what", "conc.", "p50 ms", "p95 ms", "p99 ms", "per s", "CPU ms/req"], rows)
+    print(f"  Floor for any Django/DRF endpoint running this walk (one-row GET p95 + walk p95): {floor:.2f} ms "
+          f"= {floor / anchor_stats['p95']:.2f}x the anchor's p95; "
+          f"walk alone {walk_stats['p95'] / anchor_stats['p95']:.2f}x.")
     print("  CPU ms/req: the anchor's = harness + its backend; the API's = gunicorn workers + their backends.")
     print(f"  CPU-bound rate on 2 idle cores: {2000 / four['cpu_ms']:.0f} analyses/s; "
           f"CPU ratio API / anchor = {four['cpu_ms'] / anchor_stats['cpu_ms']:.1f}")
@@ -315,6 +360,7 @@ def main():
     common.write_json(common.DATA_DIR / "impact.json", {
         "items": items, "relations": relations, "starts": len(starts), "sizes": sizes, "statements": statements,
         "anchor": anchor_stats, "api_c1": single, "api_c4": four, "ratio": ratio,
+        "walk_statement": walk_stats, "drf_one_row_c1": one_row, "floor_ms": floor,
         "load_before": load_before, "load_after": load_after,
     })
 
