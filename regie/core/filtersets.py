@@ -76,4 +76,3 @@ class SharedFormFilterSet(django_filters.FilterSet):
                     queryset = filter_.get_queryset(self.request)
                     form.fields[name].queryset = queryset if queryset is not None else filter_.extra.get("queryset")
         return self._form
-
