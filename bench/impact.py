@@ -24,6 +24,11 @@ set is at most 1,500 items, and measures, on the same start items in the same ru
   stack that runs the walk.
 
 Targets (issue 4): API p95 <= 25 ms, p95 <= 2x the anchor's p95, >= 200 analyses/s at 4.
+
+With --by-size it measures instead, for start items of growing impact sets, the median of
+the anchor, of the walk statement and of the API (over HTTP, one after another), and fits
+each to "fixed cost + cost per item hit": what a request costs whatever the set, and what
+each item hit adds.
 """
 
 import argparse
@@ -271,6 +276,72 @@ def api_load(port, paths, token, concurrency, total, time_cap):
             **common.latency_summary(latencies)}
 
 
+def _median_ms(run, repeat):
+    for _n in range(5):
+        run()
+    latencies = []
+    for _n in range(repeat):
+        begin = time.perf_counter()
+        run()
+        latencies.append(time.perf_counter() - begin)
+    return common.percentile(latencies, 0.5) * 1000
+
+
+def _fit(sizes, values):
+    """Least squares: value = fixed + per_item * size."""
+    n = len(sizes)
+    mean_x, mean_y = sum(sizes) / n, sum(values) / n
+    slope = (sum((x - mean_x) * (y - mean_y) for x, y in zip(sizes, values, strict=True))
+             / sum((x - mean_x) ** 2 for x in sizes))
+    return mean_y - slope * mean_x, slope
+
+
+def by_size(starts, token, repeat):
+    """Fixed cost and cost per item hit of the anchor, the walk statement and the API."""
+    import psycopg
+
+    from regie.cmdb import impact
+
+    ordered = sorted(starts, key=lambda start: start[1])
+    ranks = sorted({0, len(ordered) // 4, len(ordered) // 2, (3 * len(ordered)) // 4, int(len(ordered) * 0.95),
+                    len(ordered) - 1})
+    chosen = [ordered[rank] for rank in ranks]
+    walk_sql, walk_params = impact._walk_sql(1)
+    rows = []
+    with (common.bench_connection() as conn,
+          psycopg.connect(common.BENCH_URL, autocommit=True, cursor_factory=psycopg.ClientCursor) as client_conn,
+          common.gunicorn("regie.wsgi:application") as server):
+        http_conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def api(pk):
+            http_conn.request("GET", f"/api/v1/configuration-item-impacts/{pk}", headers=headers)
+            response = http_conn.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+
+        for pk, size in chosen:
+            rows.append((
+                size,
+                _median_ms(lambda pk=pk: conn.execute(ANCHOR_SQL, [pk]).fetchall(), repeat),
+                _median_ms(lambda pk=pk: client_conn.execute(walk_sql, [pk, *walk_params]).fetchall(), repeat),
+                _median_ms(lambda pk=pk: api(pk), repeat),
+            ))
+        http_conn.close()
+    print()
+    common.print_table(["items hit", "anchor ms", "walk statement ms", "API ms", "API / anchor"], [
+        [f"{size:,}", f"{a:.2f}", f"{w:.2f}", f"{p:.2f}", f"{p / a:.1f}x"] for size, a, w, p in rows])
+    sizes = [row[0] for row in rows]
+    fits = {name: _fit(sizes, [row[column] for row in rows])
+            for column, name in ((1, "anchor"), (2, "walk statement"), (3, "API"))}
+    print()
+    for name, (fixed, per_item) in fits.items():
+        print(f"  {name:15} fixed {fixed:5.2f} ms + {per_item * 1000:5.2f} us per item hit")
+    api_per_item, anchor_per_item = fits["API"][1], fits["anchor"][1]
+    print(f"  per item hit, API / anchor = {api_per_item / anchor_per_item:.2f}; medians of {repeat} runs each")
+    return {"rows": rows, "fits": fits}
+
+
 def count_statements(token, path):
     from django.db import connection
     from django.test import Client
@@ -288,6 +359,7 @@ def main():
     parser.add_argument("--reload", action="store_true")
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--time-cap", type=int, default=30)
+    parser.add_argument("--by-size", action="store_true", help="fixed cost and cost per item hit instead")
     args = parser.parse_args()
 
     common.prepare_database()
@@ -310,6 +382,14 @@ def main():
     paths = [f"/api/v1/configuration-item-impacts/{pk}" for pk, _size in starts]
     status, statements = count_statements(token, paths[0])
     print(f"Statements per analysis (in-process, token auth included): {statements} (status {status})", flush=True)
+
+    if args.by_size:
+        load_before = os.getloadavg()
+        result = by_size(starts, token, max(20, args.requests // 10))
+        print(f"{common.machine_summary()}\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average before "
+              f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+        common.write_json(common.DATA_DIR / "impact_by_size.json", result)
+        return
 
     load_before = os.getloadavg()
     anchor_stats = anchor(starts, args.requests)
