@@ -93,9 +93,17 @@ def web_processes():
     return workers, threads
 
 
+def serve_defaults(environ):
+    """What `regie serve` assumes unless told otherwise: demo mode, and links in e-mail and in
+    the API description that point at the port it listens on. Returns the port."""
+    port = environ.get("PORT", "8000")
+    environ.setdefault("REGIE_DEMO_MODE", "1")
+    environ.setdefault("REGIE_PUBLIC_URL", f"http://localhost:{port}")
+    return port
+
+
 def serve(argv):
-    port = os.environ.get("PORT", "8000")
-    os.environ.setdefault("REGIE_DEMO_MODE", "1")
+    port = serve_defaults(os.environ)
     password = setup(load_demo=True)
     python = sys.executable
     workers, threads = web_processes()
