@@ -27,6 +27,9 @@ GAP_X, GAP_Y = 28, 86
 MARGIN = 16
 MAX_PER_LAYER = 10
 NAME_CHARS = 24
+# How far apart (control point offset) the two lines of items related both ways are drawn.
+PARALLEL_BEND = 36
+LABEL_H = 15
 
 
 def item_url(pk):
@@ -144,6 +147,38 @@ def _short(text, limit=NAME_CHARS):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _apart(labels):
+    """Labels [left, top, width, text] moved down, one by one, below any label placed before
+    that they would cover: lines leaving one item side by side put their labels close together."""
+    placed = []
+    for label in sorted(labels, key=lambda box: (box[1], box[0])):
+        for _attempt in range(len(placed)):
+            covered = [other for other in placed if label[0] < other[0] + other[2] and other[0] < label[0] + label[2]
+                       and label[1] < other[1] + LABEL_H + 1 and other[1] < label[1] + LABEL_H + 1]
+            if not covered:
+                break
+            label[1] = max(other[1] for other in covered) + LABEL_H + 1
+        placed.append(label)
+    return placed
+
+
+def _drawn_edges(edges):
+    """The edges as drawn: relations of one direction between the same two items share one
+    line and one label ("runs on, backed up by"); when the two items are related both ways,
+    the two lines bend apart and their labels sit at different points of their curves.
+    Yields (source id, label, target id, bend side -1/0/1, label position 0..1)."""
+    kinds = defaultdict(list)
+    for source_id, kind, target_id in edges:
+        kinds[(source_id, target_id)].append(str(kind))
+    for (source_id, target_id), labels in kinds.items():
+        both_ways = (target_id, source_id) in kinds
+        side = (1 if source_id < target_id else -1) if both_ways else 0
+        # Each curve runs from its own source, so the same position puts the two labels at
+        # opposite ends: the first third of each line.
+        label_at = 0.35 if both_ways else 0.5
+        yield source_id, ", ".join(labels), target_id, side, label_at
+
+
 def render_svg(graph, title, description, id_prefix="g"):
     """The SVG markup (safe string) of a laid-out graph."""
     width, height, overflow_x, keys = layout(graph)
@@ -159,7 +194,7 @@ def render_svg(graph, title, description, id_prefix="g"):
     ]
     # Edges first (under the nodes), labels after them.
     labels = []
-    for source_id, kind, target_id in graph.edges:
+    for source_id, kind, target_id, bend_side, label_at in _drawn_edges(graph.edges):
         source, target = graph.nodes[source_id], graph.nodes[target_id]
         x1, x2 = source.x + NODE_W / 2, target.x + NODE_W / 2
         if source.layer < target.layer:
@@ -170,21 +205,29 @@ def render_svg(graph, title, description, id_prefix="g"):
             y1 = y2 = source.y + NODE_H / 2
             x1 = source.x + (NODE_W if source.x < target.x else 0)
             x2 = target.x + (0 if source.x < target.x else NODE_W)
-        bend = 0 if source.layer != target.layer else -30
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2 + bend
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        if source.layer == target.layer:
+            my -= 30 * (bend_side or 1)
+        else:
+            mx += PARALLEL_BEND * bend_side
         parts.append(
             f'<path d="M {x1:.1f} {y1:.1f} Q {mx:.1f} {my:.1f} {x2:.1f} {y2:.1f}" fill="none" stroke="#6c757d" '
             f'stroke-width="1.5" marker-end="url(#{marker})"/>'
         )
         label = escape(kind)
         label_w = 6.2 * len(kind) + 8
-        lx, ly = (x1 + 2 * mx + x2) / 4, (y1 + 2 * my + y2) / 4
-        labels.append(
-            f'<g><rect x="{lx - label_w / 2:.1f}" y="{ly - 8:.1f}" width="{label_w:.1f}" height="15" rx="3" '
-            f'fill="#ffffff" fill-opacity="0.9"/><text x="{lx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
-            f'fill="#343a40" font-size="11">{label}</text></g>'
+        # The point of the curve at `label_at` (a quadratic Bézier), so that the labels of two
+        # edges between the same items never sit on top of each other.
+        t = label_at
+        lx = (1 - t) ** 2 * x1 + 2 * (1 - t) * t * mx + t * t * x2
+        ly = (1 - t) ** 2 * y1 + 2 * (1 - t) * t * my + t * t * y2
+        labels.append([lx - label_w / 2, ly - 8, label_w, label])
+    for left, top, label_w, label in _apart(labels):
+        parts.append(
+            f'<g><rect x="{left:.1f}" y="{top:.1f}" width="{label_w:.1f}" height="{LABEL_H}" rx="3" '
+            f'fill="#ffffff" fill-opacity="0.9"/><text x="{left + label_w / 2:.1f}" y="{top + 11:.1f}" '
+            f'text-anchor="middle" fill="#343a40" font-size="11">{label}</text></g>'
         )
-    parts.extend(labels)
     for node in graph.nodes.values():
         if node.id == graph.center:
             fill, stroke, colour = "#0d6efd", "#0a58ca", "#ffffff"

@@ -298,6 +298,12 @@ class ConfigurationItem(ChangeLoggedModel, TenantOwnedModel):
         return self.name
 
     @property
+    def rto_hours(self):
+        """The recovery time objective in hours (one decimal), as users state it; None when not set."""
+        rto = self.recovery_time_objective
+        return None if rto is None else round(rto.total_seconds() / 3600, 1)
+
+    @property
     def status_colour(self):
         return CI_STATUS_COLOURS.get(self.status, "secondary")
 

@@ -123,8 +123,7 @@ class Placement:
 
     @property
     def rto_hours(self):
-        rto = self.item.recovery_time_objective
-        return None if rto is None else round(rto.total_seconds() / 3600, 1)
+        return self.item.rto_hours
 
     @property
     def warnings(self):

@@ -117,6 +117,17 @@ def test_detail_shows_attributes_by_label_owner_contracts_and_panels(client_for,
     assert 'id="panel-timeline"' in page
 
 
+def test_detail_states_the_recovery_time_objective_in_hours(client_for, item_keeper, register):
+    server = register["server"]
+    server.recovery_time_objective = datetime.timedelta(hours=4)
+    server.save()
+    page = client_for(item_keeper).get(reverse("cmdb:item-detail", args=[server.pk])).content.decode()
+    assert "4 h<" in page and "4:00:00" not in page
+    server.recovery_time_objective = datetime.timedelta(minutes=90)
+    server.save()
+    assert "1.5 h<" in client_for(item_keeper).get(reverse("cmdb:item-detail", args=[server.pk])).content.decode()
+
+
 def test_other_parts_of_the_cmdb_add_panels(client_for, item_keeper, register):
     calls = []
 

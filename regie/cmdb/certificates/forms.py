@@ -20,9 +20,10 @@ from .parsing import MAX_UPLOAD_BYTES
 class CertificateFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=gettext_lazy("Search"))
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.none(),
-                                                    label=gettext_lazy("Organisation"))
+                                                    label=gettext_lazy("Organisation"),
+                                                    empty_label=gettext_lazy("All organisations"))
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, method="filter_status",
-                                         label=gettext_lazy("Status"))
+                                         label=gettext_lazy("Status"), empty_label=gettext_lazy("All statuses"))
     issuer = django_filters.CharFilter(method="filter_issuer", label=gettext_lazy("Issuer"))
 
     class Meta:
