@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from regie.core.forms import AccessibleFormMixin
 from regie.core.generic import ScopedListView
 from regie.core.models import Location, Organisation
+from regie.core.tenancy import is_provider_staff
 
 from . import impact as impacts
 from . import network as rules
@@ -161,4 +162,5 @@ class DatacenterView(LoginRequiredMixin, TemplateView):
             start = [centre.item.pk, *centre.placed_ids]
             failures.append(impacts.scoped_impact(user, start))
         context["centres"] = list(zip(centres, failures, strict=True))
+        context["sees_all"] = is_provider_staff(user)
         return context

@@ -117,9 +117,8 @@ def test_datacenter_overview(staff, provider, venlo, places, client_for):
     storage_type = ItemTypeFactory(code="opslagsysteem")
     dc = ConfigurationItemFactory(organisation=provider, ci_type=dc_type, name="Datacenter Venlo",
                                   location=places["dc_venlo"])
-    san = ConfigurationItemFactory(organisation=provider, ci_type=storage_type, name="SAN-VLO-01")
-    # Not through save(): the audit trail cannot serialise a duration yet (reported).
-    ConfigurationItem.all_objects.filter(pk=san.pk).update(recovery_time_objective=datetime.timedelta(hours=4))
+    san = ConfigurationItemFactory(organisation=provider, ci_type=storage_type, name="SAN-VLO-01",
+                                   recovery_time_objective=datetime.timedelta(hours=4))
     RelationFactory(source=san, kind=RelationKind.LOCATED_IN, target=dc)
     mail = ConfigurationItemFactory(organisation=provider, name="MAIL-VLO-01", location=places["dc_venlo"],
                                     attributes={"critical": True})
@@ -134,6 +133,14 @@ def test_datacenter_overview(staff, provider, venlo, places, client_for):
     body = client_for(staff).get(reverse("cmdb:datacenter-list")).content.decode()
     assert "SAN-VLO-01" in body and "4 h" in body and "no failover partner" in body.lower()
     assert "E-mail Venlo" in body  # hit when the datacenter fails as a whole
+
+
+def test_datacenter_overview_tells_a_participant_why_it_is_empty(provider, venlo, make_user, client_for):
+    ConfigurationItemFactory(organisation=provider, ci_type=ItemTypeFactory(code="datacenter"),
+                             name="Datacenter Venlo")
+    body = client_for(make_user(venlo, "account_manager")).get(reverse("cmdb:datacenter-list")).content.decode()
+    assert "Datacenter Venlo" not in body
+    assert "kept by the ICT organisation" in body and "No datacenters registered" not in body
 
 
 def test_demo_is_idempotent_and_impact_of_storage_names_services_and_municipalities(provider, staff):
