@@ -126,12 +126,15 @@ def test_demo_data_is_realistic_and_idempotent(provider):
     import random
 
     from regie.cmdb.certificates.demo import load_demo
-    from regie.cmdb.certificates.models import Certificate
+    from regie.cmdb.certificates.models import Certificate, Installation
+    from regie.cmdb.factories import ConfigurationItemFactory, ItemTypeFactory
     from regie.core.factories import OrganisationFactory
 
+    application = ItemTypeFactory(code="applicatie")
     for name, code in (("Gemeente Venlo", "VNL"), ("Gemeente Roermond", "RMD"), ("Gemeente Weert", "WRT"),
                        ("Gemeente Nederweert", "NDW")):
-        OrganisationFactory(name=name, code=code)
+        organisation = OrganisationFactory(name=name, code=code)
+        ConfigurationItemFactory(organisation=organisation, ci_type=application, name=f"Zaaksysteem {code}")
     assert load_demo(random.Random(1)) == 13
     assert load_demo(random.Random(1)) == 0
     register = Certificate.objects.unrestricted()
@@ -140,4 +143,9 @@ def test_demo_data_is_realistic_and_idempotent(provider):
     expiring = {c.common_name: c.days_left for c in register.with_status("expiring")}
     assert expiring == {"www.venlo.nl": 24, "mijn.roermond.nl": 52, "webmail.weert.nl": 6, "webmail.venlo.nl": 13}
     assert all(len(c.chain) == 2 and c.chain[-1]["subject"].startswith("CN=Demo CA") for c in register)
+    # The e-loket is placed on the case system when there is no item named after it.
+    placed = {i.certificate.common_name: [i.item.name] for i in Installation.objects.unrestricted().select_related(
+        "certificate", "item").filter(certificate__common_name__startswith="mijn.")}
+    assert placed == {f"mijn.{domain}": [f"Zaaksysteem {code}"] for code, domain in
+                      (("VNL", "venlo.nl"), ("RMD", "roermond.nl"), ("WRT", "weert.nl"), ("NDW", "nederweert.nl"))}
     assert services.send_expiry_warnings() == 4

@@ -26,23 +26,28 @@ from .models import Certificate, Installation
 from .parsing import parse_certificates
 
 DOMAINS = {"VNL": "venlo.nl", "RMD": "roermond.nl", "WRT": "weert.nl", "NDW": "nederweert.nl"}
-# (host prefix, what it is, item type codes and a name fragment to place it on)
+# (host prefix, what it is, item type codes, name fragments to place it on, the first that matches)
 SITES = [
-    ("www", "Website", ("applicatie", "bedrijfsdienst"), "website"),
-    ("mijn", "E-loket (mijn-omgeving)", ("applicatie", "bedrijfsdienst"), "loket"),
-    ("webmail", "Webmail", ("bedrijfsdienst", "applicatie"), "mail"),
+    ("www", "Website", ("applicatie", "bedrijfsdienst"), ("website",)),
+    # The e-loket is the citizens' side of the case system (zaaksysteem).
+    ("mijn", "E-loket (mijn-omgeving)", ("applicatie", "bedrijfsdienst"), ("loket", "zaak")),
+    ("webmail", "Webmail", ("bedrijfsdienst", "applicatie"), ("mail",)),
 ]
 # Days left per (organisation code, host prefix); the rest gets 150–400 days.
 SPECIAL = {("VNL", "www"): 24, ("RMD", "mijn"): 52, ("WRT", "webmail"): 6, ("NDW", "www"): -4,
            ("VNL", "webmail"): 13}
 
 
-def _item_for(organisation, type_codes, fragment):
-    return (
-        ConfigurationItem.objects.unrestricted()
-        .filter(organisation=organisation, ci_type__code__in=type_codes, name__icontains=fragment)
-        .order_by("id").first()
-    )
+def _item_for(organisation, type_codes, fragments):
+    for fragment in fragments:
+        item = (
+            ConfigurationItem.objects.unrestricted()
+            .filter(organisation=organisation, ci_type__code__in=type_codes, name__icontains=fragment)
+            .order_by("id").first()
+        )
+        if item is not None:
+            return item
+    return None
 
 
 def _register(organisation, leaf, chain, notes, item=None):
@@ -85,7 +90,7 @@ def load_demo(rng):
         for code in wanted:
             organisation = participants[code]
             domain = DOMAINS[code]
-            for prefix, label, type_codes, fragment in SITES:
+            for prefix, label, type_codes, fragments in SITES:
                 host = f"{prefix}.{domain}"
                 days = SPECIAL.get((code, prefix), rng.randint(150, 400))
                 not_after = now + datetime.timedelta(days=days, hours=rng.randint(1, 20))
@@ -95,14 +100,14 @@ def load_demo(rng):
                     not_before=min(not_after, now) - datetime.timedelta(days=365 - min(days, 0)),
                     key=rng.choice(["rsa", "ec"]), organisation=organisation.name,
                 )
-                item = _item_for(organisation, type_codes, fragment)
+                item = _item_for(organisation, type_codes, fragments)
                 if _register(organisation, leaf, [issuing, root], f"{label} {organisation.name}", item):
                     added += 1
         if provider is not None:
             host = "portaal.ictnml.nl"
             leaf = generate.make_leaf(issuing, host, sans=[host, "*.ictnml.nl"], days=rng.randint(200, 300),
                                       organisation=provider.name)
-            item = _item_for(provider, ("firewall", "applicatie"), "")
+            item = _item_for(provider, ("firewall", "applicatie"), ("",))
             if _register(provider, leaf, [issuing, root], "Selfservice-portaal en Regie", item):
                 added += 1
         return added
