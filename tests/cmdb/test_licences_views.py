@@ -78,6 +78,18 @@ def test_list_query_counts(staff, estate, venlo, client_for, django_assert_max_n
         assert client.get(reverse("cmdb:licence-product-detail", args=[estate["office"].pk])).status_code == 200
 
 
+def test_product_page_leads_to_what_is_in_use(staff, estate, venlo, client_for):
+    client = client_for(staff)
+    other = LicenceProductFactory(code="t-other", name="Other product")
+    AssignmentFactory(product=estate["office"], item=ConfigurationItemFactory(organisation=venlo, name="VNL-PC-7"))
+    AssignmentFactory(product=other, item=ConfigurationItemFactory(organisation=venlo, name="VNL-PC-8"))
+    page = client.get(reverse("cmdb:licence-product-detail", args=[estate["office"].pk])).content.decode()
+    link = f'{reverse("cmdb:licence-assignment-list")}?product={estate["office"].pk}'
+    assert f'href="{link}"' in page
+    listed = client.get(link).content.decode()
+    assert "VNL-PC-7" in listed and "VNL-PC-8" not in listed
+
+
 def test_create_entitlement_and_assign_through_the_forms(staff, venlo, client_for):
     client = client_for(staff)
     product = LicenceProductFactory(code="t-form", name="VDA", metric=LicenceMetric.PER_USER)
