@@ -226,6 +226,14 @@ def test_duplicate_asset_tag_in_file_and_against_another_organisation(estate, ke
         "RMD-SECRET", "")
 
 
+def test_duplicate_asset_tag_is_named_also_when_the_rows_have_other_errors(estate, keeper):
+    content = csv_bytes(HEADER, row(tag="VNL-0007", serial="S7", bought="31-02-2026"),
+                        row(tag="vnl-0007", serial="S8", model="HP EliteBook 999"))
+    job = run_import(keeper, estate["type"], content)
+    assert_refused(job, (2, "aankoopdatum", "not an existing date"), (3, "merk en type", "Unknown model"),
+                   (3, "inventarisnummer", "appears twice"))
+
+
 @pytest.mark.parametrize("content", [
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01",
     bytes(range(256)) * 4,

@@ -542,11 +542,23 @@ def validate(ci_type, uploader, content, progress=None):
     column_title = {("field", key): title for key, title in seen.items() if not key.startswith("attr:")}
     fields_present = {target[1] for target in mapping.values() if target[0] == "field"}
     parsed = []
+    # Asset tags are compared across every row, also rows with other errors, so that one
+    # upload names all that is wrong with the file.
+    tag_column = next((index for index, target in mapping.items() if target == ("field", "asset_tag")), None)
+    first_row_of_tag = {}
     try:
         for number, cells in table.rows:
             outcome.rows_total += 1
             row = _parse_row(number, cells, mapping, refs, attribute_specs, validator, fields_present,
                              column_title, outcome)
+            tag = _text(cells[tag_column]) if tag_column is not None and tag_column < len(cells) else ""
+            if tag and tag.upper() in first_row_of_tag:
+                outcome.error(number, seen.get("asset_tag", "asset tag"),
+                              _("Asset tag “%(tag)s” appears twice in the file (also in row %(row)s).")
+                              % {"tag": tag, "row": first_row_of_tag[tag.upper()]})
+                row = None
+            elif tag:
+                first_row_of_tag[tag.upper()] = number
             if row is not None:
                 parsed.append(row)
             progress(rows_validated=outcome.rows_total)
@@ -670,29 +682,19 @@ def _text(value):
 
 def _plan(parsed, refs, ci_type, fields_present, seen, outcome):
     """Match rows to existing items and decide create / update / unchanged."""
-    by_tag_rows = {}
-    by_serial_rows = {}
+    by_serial_rows = {}  # duplicate asset tags were refused while reading (validate)
     for number, values in parsed:
-        tag = values.get("asset_tag")
-        if tag:
-            first = by_tag_rows.get(tag.upper())
-            if first is not None:
-                outcome.error(number, seen.get("asset_tag", "asset tag"),
-                              _("Asset tag “%(tag)s” appears twice in the file (also in row %(row)s).")
-                              % {"tag": tag, "row": first})
-                values["_skip"] = True
-                continue
-            by_tag_rows[tag.upper()] = number
-        else:
-            key = (values.get("organisation_id"), values.get("serial_number", "").upper())
-            first = by_serial_rows.get(key)
-            if first is not None:
-                outcome.error(number, seen.get("serial_number", "serial number"),
-                              _("Serial number “%(serial)s” appears twice in the file (also in row %(row)s).")
-                              % {"serial": values.get("serial_number"), "row": first})
-                values["_skip"] = True
-                continue
-            by_serial_rows[key] = number
+        if values.get("asset_tag"):
+            continue
+        key = (values.get("organisation_id"), values.get("serial_number", "").upper())
+        first = by_serial_rows.get(key)
+        if first is not None:
+            outcome.error(number, seen.get("serial_number", "serial number"),
+                          _("Serial number “%(serial)s” appears twice in the file (also in row %(row)s).")
+                          % {"serial": values.get("serial_number"), "row": first})
+            values["_skip"] = True
+            continue
+        by_serial_rows[key] = number
 
     existing_by_tag = {}
     tags = [values["asset_tag"] for _n, values in parsed if values.get("asset_tag")]
