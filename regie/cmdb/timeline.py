@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from regie.core.models import AuditRecord, Location, Organisation, User
 
-from .choices import CIStatus
+from .choices import CIStatus, RelationKind
 from .models import (
     AffectedItem,
     ConfigurationItem,
@@ -133,7 +133,9 @@ def timeline_page(user, item, cursor=None, page_size=25):
     entries += [(link.added_at, CALL, link.pk, link) for link in calls]
     entries.sort(key=lambda row: (row[0], row[1], row[2]), reverse=True)
     shown = entries[:page_size]
-    names = _referenced_names([row[3] for row in shown if row[1] == AUDIT and row[3].content_type_id == item_type_id])
+    audit_shown = [row[3] for row in shown if row[1] == AUDIT]
+    names = _referenced_names([record for record in audit_shown if record.content_type_id == item_type_id])
+    item_names = _related_item_names([record for record in audit_shown if record.content_type_id != item_type_id])
     result = []
     for when, rank, pk, source in shown:
         if rank == CALL:
@@ -147,9 +149,35 @@ def timeline_page(user, item, cursor=None, page_size=25):
                                 changes=describe_changes(item, source.changes, names)))
         else:
             result.append(Entry(when, rank, pk, RELATION, action=source.action, who=source.actor_label,
-                                title=source.object_repr))
+                                title=_relation_title(source, item_names)))
     next_cursor = _encode(result[-1]) if len(entries) > page_size and result else None
     return TimelinePage(result, next_cursor)
+
+
+def _relation_end(record, attname):
+    """The value of `attname` a relation's audit record names: the new one, or the old one of a removal."""
+    pair = (record.changes or {}).get(attname)
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    return pair[1] if pair[1] is not None else pair[0]
+
+
+def _related_item_names(relation_records):
+    """{item id: name} of both ends of these relation records (one query)."""
+    ids = {_relation_end(record, end) for record in relation_records for end in ("source_id", "target_id")}
+    ids = [pk for pk in ids if isinstance(pk, int)]
+    if not ids:
+        return {}
+    return dict(ConfigurationItem.all_objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _relation_title(record, item_names):
+    """"<source> <kind> <target>" in the reader's language; what the record stored when an end
+    or the kind is no longer known (an item deleted since)."""
+    source, kind, target = (_relation_end(record, name) for name in ("source_id", "kind", "target_id"))
+    if source in item_names and target in item_names and kind in RelationKind.values:
+        return f"{item_names[source]} {RelationKind(kind).label} {item_names[target]}"
+    return record.object_repr
 
 
 def _referenced_names(records):

@@ -274,6 +274,29 @@ def test_timeline_merges_changes_relations_and_calls(client_for, item_keeper, ve
     assert client.get(reverse("cmdb:item-timeline", args=[venlo_laptop.pk]), {"cursor": "nonsense"}).status_code == 200
 
 
+def test_timeline_names_relations_in_the_readers_language(item_keeper, venlo, venlo_laptop):
+    from django.utils import translation
+
+    from regie.cmdb import relations as relation_rules
+    from regie.cmdb.timeline import timeline_page
+
+    dock = ConfigurationItemFactory(organisation=venlo, name="VNL-DOCK-0002")
+    with translation.override("nl"):  # recorded by someone working in Dutch
+        relation_rules.add_relation(item_keeper, venlo_laptop, RelationKind.CONNECTED_TO, dock)
+    relation = Relation.all_objects.get(source=venlo_laptop)
+    with translation.override("en"):
+        (entry,) = [e for e in timeline_page(item_keeper, venlo_laptop).items if e.kind == "relation"]
+        assert entry.title == f"{venlo_laptop.name} connected to VNL-DOCK-0002"
+    with translation.override("nl"):
+        (entry,) = [e for e in timeline_page(item_keeper, venlo_laptop).items if e.kind == "relation"]
+        assert entry.title == f"{venlo_laptop.name} is verbonden met VNL-DOCK-0002"
+    # An end deleted since: the words the record kept.
+    relation.delete()
+    dock.delete()
+    removed = [e for e in timeline_page(item_keeper, venlo_laptop).items if e.kind == "relation"]
+    assert removed and all("VNL-DOCK-0002" in e.title for e in removed)
+
+
 def test_timeline_shows_only_what_the_participant_may_see(client_for, venlo_reader, item_keeper, venlo, roermond,
                                                           venlo_laptop):
     AffectedItem.all_objects.create(ticket=TicketFactory(organisation=venlo, title="Venlo-melding"),
