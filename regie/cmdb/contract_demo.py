@@ -45,6 +45,15 @@ SUPPLIERS = [
      "licenties@kempenlicenties.example.nl", "040 500 5000", "ma–vr 09:00–17:00", [
          ("Joost van der Linden", "Licentiespecialist", "j.vanderlinden@kempenlicenties.example.nl", "06 4000 5004"),
      ]),
+    ("Glasvezel Limburg B.V.", "67890123", "https://www.glasvezellimburg.example.nl",
+     "zakelijk@glasvezellimburg.example.nl", "046 700 7000", "24×7 voor storingen", [
+         ("Tom Schreurs", "Accountmanager overheid", "t.schreurs@glasvezellimburg.example.nl", "06 5000 6005"),
+         ("Storingsdienst", "24×7 storingsnummer", "storing@glasvezellimburg.example.nl", "046 700 7099"),
+     ]),
+    ("NetKoppel Nederland B.V.", "78901234", "https://www.netkoppel.example.nl", "gemnet@netkoppel.example.nl",
+     "030 800 8000", "24×7 (NOC Gemnet en internet)", [
+         ("NOC NetKoppel", "Network operations center", "noc@netkoppel.example.nl", "030 800 8099"),
+     ]),
     ("Noord-Limburg Printservices B.V.", "56789012", "https://www.nlprint.example.nl", "service@nlprint.example.nl",
      "077 600 6000", "ma–vr 07:30–17:00", [
          ("Karin Smeets", "Planning monteurs", "planning@nlprint.example.nl", "077 600 6001"),
@@ -185,10 +194,15 @@ def load_demo(rng):
         venlo = next((org for org in participants if org.code == "VNL"), participants[0])
         suppliers = {}
         for name, coc, website, email, phone, hours, contacts in SUPPLIERS:
-            supplier, created = Supplier.objects.unrestricted().get_or_create(name=name, defaults=dict(
-                chamber_of_commerce=coc, website=website, email=email, phone=phone, support_hours=hours,
-            ))
-            if created:
+            details = dict(chamber_of_commerce=coc, website=website, email=email, phone=phone, support_hours=hours)
+            supplier, created = Supplier.objects.unrestricted().get_or_create(name=name, defaults=details)
+            # The item and network demos may have named the supplier first, without its details.
+            missing = {field: value for field, value in details.items() if not getattr(supplier, field)}
+            if missing:
+                for field, value in missing.items():
+                    setattr(supplier, field, value)
+                supplier.save()
+            if created or not supplier.contacts.exists():
                 for contact_name, role, contact_email, contact_phone in contacts:
                     supplier.contacts.create(name=contact_name, role=role, email=contact_email, phone=contact_phone)
             suppliers[name] = supplier

@@ -56,6 +56,15 @@ def test_estate_is_representative_and_idempotent(municipalities):
     contract_demo.load_demo(random.Random(2026))
     extra_items = items.exclude(ci_type__code="netwerkverbinding").count() - first["total"]
     assert extra_items == 0, "network_demo and contract_demo reuse the items demo's estate"
+    # Every supplier the demos name has its details and contacts, once, whichever demo named it first.
+    from regie.cmdb.models import Supplier, SupplierContact
+
+    contacts = SupplierContact.objects.count()
+    contract_demo.load_demo(random.Random(2026))
+    assert SupplierContact.objects.count() == contacts
+    for supplier in Supplier.objects.all():
+        assert supplier.phone and supplier.email and supplier.support_hours, supplier.name
+        assert supplier.contacts.exists(), supplier.name
 
 
 def test_impact_of_a_host_reaches_services_and_municipalities(municipalities):
