@@ -1,4 +1,8 @@
 from django import forms
+from django.db.models.fields import BLANK_CHOICE_DASH
+from django.utils.translation import gettext_lazy as _
+
+DJANGO_EMPTY_LABEL = BLANK_CHOICE_DASH[0][1]
 
 
 class AccessibleFormMixin:
@@ -6,7 +10,21 @@ class AccessibleFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.name_empty_choices()
         self.decorate_widgets()
+
+    def name_empty_choices(self):
+        """Django's empty choice is a row of dashes, which a screen reader spells out and a user
+        has to guess at: say "choose" where a value is required and "none" where it is optional."""
+        for field in self.fields.values():
+            label = _("— choose —") if field.required else _("— none —")
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label == DJANGO_EMPTY_LABEL:
+                field.empty_label = label
+            elif (isinstance(field, forms.TypedChoiceField | forms.ChoiceField)
+                  and not isinstance(field, forms.ModelChoiceField)):
+                choices = list(field.choices)
+                if choices and choices[0] == ("", DJANGO_EMPTY_LABEL):
+                    field.choices = [("", label), *choices[1:]]
 
     def decorate_widgets(self):
         # Read errors only once validation has run; touching self.errors would run it early.
