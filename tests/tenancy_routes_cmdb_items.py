@@ -49,6 +49,8 @@ def _model(world):
 
 
 ROUTES = {
+    # --- the overview: counts and owner names within the user's scope ---
+    "cmdb:overview": Route(LIST, note="counts within the user's scope; B sees none of A's figures or name"),
     # --- the register (A's account manager reads their own; provider staff keep it) ---
     "cmdb:item-list": Route(LIST, provider_sees_canary=True, seen_by=A_AND_PROVIDER),
     "cmdb:item-create": Route(LIST, query={"type": "virtuele-server"},

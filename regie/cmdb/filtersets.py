@@ -2,10 +2,15 @@
 API. Every filter has an index behind it (see ConfigurationItem.Meta and migration 0003):
 owner (organisation, type, status), type (type, status), status (status, name, id),
 location / model (foreign-key indexes), category and standard (through the type's and the
-model's primary key), search (name trigram on PostgreSQL; serial number and asset tag exact)."""
+model's primary key), warranty (warranty end), search (name trigram on PostgreSQL; serial number and
+asset tag exact)."""
+
+import datetime
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from regie.core.models import Location, Organisation
@@ -15,6 +20,12 @@ from .choices import CICategory, CIStatus, ModelApproval
 from .models import ConfigurationItem, ConfigurationItemModel, ConfigurationItemType
 
 STANDARD, NON_STANDARD, NO_MODEL = "standard", "non_standard", "no_model"
+WARRANTY_ENDING, WARRANTY_ENDED = "ending", "ended"
+
+
+def _warranty_ending_label():
+    # Formatted when shown, in the reader's language (a lazy string's % formats at once).
+    return str(_("ends within %(days)s days") % {"days": services.WARRANTY_HORIZON_DAYS})
 
 
 class ItemFilterSet(django_filters.FilterSet):
@@ -39,9 +50,14 @@ class ItemFilterSet(django_filters.FilterSet):
                  (NO_MODEL, _("no model recorded"))],
     )
 
+    warranty = django_filters.ChoiceFilter(
+        method="filter_warranty", label=_("Warranty"), empty_label=_("All"),
+        choices=[(WARRANTY_ENDING, lazy(_warranty_ending_label, str)()), (WARRANTY_ENDED, _("has ended"))],
+    )
+
     class Meta:
         model = ConfigurationItem
-        fields = ["q", "type", "category", "organisation", "status", "location", "model", "standard"]
+        fields = ["q", "type", "category", "organisation", "status", "location", "model", "standard", "warranty"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -54,7 +70,7 @@ class ItemFilterSet(django_filters.FilterSet):
     @property
     def form(self):
         form = super().form
-        for name in ("type", "category", "organisation", "status", "location", "model", "standard"):
+        for name in ("type", "category", "organisation", "status", "location", "model", "standard", "warranty"):
             form.fields[name].widget.attrs.setdefault("class", "form-select")
         form.fields["q"].widget.attrs.update({"class": "form-control", "maxlength": "100", "type": "search"})
         return form
@@ -67,6 +83,15 @@ class ItemFilterSet(django_filters.FilterSet):
             Q(name__icontains=value) | Q(serial_number=value) | Q(asset_tag=value)
             | Q(serial_number=value.upper()) | Q(asset_tag=value.upper())
         )
+
+    def filter_warranty(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == WARRANTY_ENDING:
+            return queryset.filter(warranty_end__gte=today,
+                                   warranty_end__lte=today + datetime.timedelta(days=services.WARRANTY_HORIZON_DAYS))
+        if value == WARRANTY_ENDED:
+            return queryset.filter(warranty_end__lt=today)
+        return queryset
 
     def filter_standard(self, queryset, name, value):
         if value == STANDARD:

@@ -1,10 +1,11 @@
-"""CMDB pages: the item register, item types and the standards catalogue."""
+"""CMDB pages: the overview, the item register, item types and the standards catalogue."""
 
 from django.urls import path
 
 from . import item_views as views
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("items/", views.ItemListView.as_view(), name="item-list"),
     path("items/new/", views.item_create, name="item-create"),
     path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),

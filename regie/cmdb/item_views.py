@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from regie.core.generic import ScopedDetailView, ScopedListView
 from regie.core.tenancy import is_provider_staff
 
+from . import overview as figures
 from . import services
 from .choices import CIStatus, ModelApproval
 from .filtersets import ItemFilterSet, ModelFilterSet
@@ -34,6 +35,20 @@ from .timeline import InvalidTimelineCursor, timeline_page
 WARRANTY_SOON = datetime.timedelta(days=90)
 ITEM_SELECT = ("ci_type", "model", "organisation", "location", "assigned_to", "supplier", "maintenance_contract",
                "framework_contract")
+
+
+@login_required
+def overview(request):
+    """The CMDB at a glance: what needs attention and what the register holds (cmdb.overview)."""
+    if not request.user.has_perm(services.VIEW_PERMISSION):
+        raise Http404
+    signals = figures.attention(request.user)
+    return render(request, "cmdb/overview.html", {
+        "signals": signals,
+        "needs_attention": [signal for signal in signals if signal.count],
+        "composition": figures.composition(request.user),
+        "may_add": services.may_add(request.user),
+    })
 
 
 def _standard_text(item):

@@ -38,6 +38,22 @@ def visible_links(user):
     return NetworkLink.objects.for_user(user)
 
 
+def with_partner(link):
+    """The link with `_partner` set: the link it names as redundant partner, or else the link
+    that names it (select_related "redundant_with" and "redundant_partner" to spare queries)."""
+    partner = link.redundant_with
+    if partner is None:
+        partner = getattr(link, "redundant_partner", None) if hasattr(link, "redundant_partner") else None
+    link._partner = partner
+    return link
+
+
+def links_with_partners(user):
+    """Every link the user may see, each with its redundant partner (one statement)."""
+    links = visible_links(user).select_related("redundant_with", "redundant_partner")
+    return [with_partner(link) for link in links]
+
+
 def link_warnings(link):
     """What is wrong with a link's redundancy (a list of sentences)."""
     warnings = []

@@ -58,11 +58,8 @@ class NetworkLinkListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         rows = []
         for link in context["object_list"]:
-            partner = link.redundant_with
-            if partner is None:
-                partner = getattr(link, "redundant_partner", None) if hasattr(link, "redundant_partner") else None
-                link._partner = partner
-            rows.append((link, partner, rules.link_warnings(link)))
+            rules.with_partner(link)
+            rows.append((link, link._partner, rules.link_warnings(link)))
         context.update(rows=rows, kinds=NetworkLinkKind.choices, q=self.request.GET.get("q", ""),
                        kind=self.request.GET.get("kind", ""), can_keep=rules.can_keep_links(self.request.user))
         return context

@@ -61,6 +61,8 @@ ITEM_FIELDS = (
 SUPPORT_CONTRACT_KINDS = (ContractKind.MAINTENANCE, ContractKind.WARRANTY, ContractKind.SERVICE)
 
 VIEW_PERMISSION = "cmdb.view_configurationitem"
+# How far ahead an ending warranty is signalled (replacing an item takes a purchase round).
+WARRANTY_HORIZON_DAYS = 90
 ADD_PERMISSION = "cmdb.add_configurationitem"
 CHANGE_PERMISSION = "cmdb.change_configurationitem"
 DELETE_PERMISSION = "cmdb.delete_configurationitem"
