@@ -303,6 +303,13 @@ def _municipality(estate, org, short, town_hall, dc_code, sites, shared, supplie
                price=Decimal("1049.00"), warranty_end=estate.days(5, 40) if n == 1 else datetime.date(2028, 8, 31),
                assigned_to=people[(n * 3) % len(people)] if people else None,
                attributes={"os": "Windows 11 Enterprise", "encrypted": n != 4})
+    # Replaced pcs: one retired (waiting for the data wipe), one disposed; kept for the lifecycle
+    # and the audit trail, out of the impact analysis and the licence count.
+    for n, status in ((9001, CIStatus.RETIRED), (9002, CIStatus.DISPOSED)):
+        device("werkplek", "PC", n, pc_old, status=status, location=None, purchase_date=datetime.date(2018, 3, 1),
+               price=Decimal("689.00"), warranty_end=datetime.date(2023, 3, 1),
+               notes="Vervangen door een Elite Mini 800 G9.", attributes={"os": "Windows 10 Enterprise", "ram_gb": 8})
+        devices.pop()  # no relations: it no longer serves anyone
     for n in range(1, max(2, sample // 8) + 1):
         device("virtuele-werkplek", "TC", n, m("virtuele-werkplek", "IGEL", "UD3 M350C"),
                attributes={"pool": f"VDI-{org.code}-balie", "user_profile": "kiosk" if n == 1 else "standaard"})

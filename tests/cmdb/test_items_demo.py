@@ -49,6 +49,10 @@ def test_estate_is_representative_and_idempotent(municipalities):
     assert items.filter(ci_type__code="rsa-token", attributes__token_kind="hardware").exists()
     assert set(items.filter(ci_type__code="applicatie").values_list("attributes__streaming_suitable", flat=True)) == {
         "ja", "nee", "niet beoordeeld"}
+    # The lifecycle's end is there too: replaced pcs, retired and disposed, related to nothing.
+    ended = items.filter(status__in=["retired", "disposed"])
+    assert set(ended.values_list("status", flat=True)) == {"retired", "disposed"}
+    assert not Relation.all_objects.filter(source__in=ended).exists()
     # A second run (and the loaders that build on it) adds nothing of ours.
     assert load_demo(random.Random(7))["items"] == 0
     assert Relation.all_objects.count() == relations
