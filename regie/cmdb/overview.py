@@ -64,7 +64,7 @@ def attention(user, day=None):
             "certificates-expiring", expiring,
             ngettext("certificate expires soon", "certificates expire soon", expiring),
             _url("cmdb:certificate-list", status=CertificateStatus.EXPIRING), "warning"))
-    if user.has_perm("cmdb.view_configurationitem"):
+    if user.has_perm(licence_services.VIEW_PERMISSION):
         over = len(licence_services.compliance(user, day).over)
         found.append(Signal(
             "licences-over", over,
