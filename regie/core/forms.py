@@ -20,8 +20,7 @@ class AccessibleFormMixin:
             label = _("— choose —") if field.required else _("— none —")
             if isinstance(field, forms.ModelChoiceField) and field.empty_label == DJANGO_EMPTY_LABEL:
                 field.empty_label = label
-            elif (isinstance(field, forms.TypedChoiceField | forms.ChoiceField)
-                  and not isinstance(field, forms.ModelChoiceField)):
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
                 choices = list(field.choices)
                 if choices and choices[0] == ("", DJANGO_EMPTY_LABEL):
                     field.choices = [("", label), *choices[1:]]

@@ -108,7 +108,14 @@ def open_session(browser, live_server, request):
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: session.problems.append(f"uncaught error on {page.url}: {error}"))
-        page.on("requestfailed", lambda req: session.problems.append(f"request failed: {req.url} {req.failure}"))
+        def on_request_failed(req):
+            # An htmx request still in flight when the test moves on to the next page is
+            # cancelled by the browser (net::ERR_ABORTED): not a fault of the page.
+            if req.failure == "net::ERR_ABORTED" and req.resource_type in ("xhr", "fetch"):
+                return
+            session.problems.append(f"request failed: {req.url} {req.failure}")
+
+        page.on("requestfailed", on_request_failed)
         page.on("response", on_response)
         return session
 
