@@ -41,10 +41,8 @@ def visible_links(user):
 def with_partner(link):
     """The link with `_partner` set: the link it names as redundant partner, or else the link
     that names it (select_related "redundant_with" and "redundant_partner" to spare queries)."""
-    partner = link.redundant_with
-    if partner is None:
-        partner = getattr(link, "redundant_partner", None) if hasattr(link, "redundant_partner") else None
-    link._partner = partner
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
+    link._partner = link.redundant_with or getattr(link, "redundant_partner", None)
     return link
 
 

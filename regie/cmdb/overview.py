@@ -101,8 +101,7 @@ def attention(user, day=None):
         weak = sum(1 for link in network.links_with_partners(user) if network.link_warnings(link))
         found.append(Signal(
             "network-redundancy", weak,
-            ngettext("network link lacks its redundant partner",
-                     "network links lack their redundant partner", weak),
+            ngettext("network link with a redundancy warning", "network links with a redundancy warning", weak),
             _url("cmdb:network-list"), "warning"))
         warnings = sum(centre.warning_count for centre in network.datacenters(user))
         found.append(Signal(
